@@ -1,0 +1,48 @@
+/**
+ * The boundary: the only place that turns errors into text and decides the exit status.
+ * Commands throw EicError; anything else is a bug and is shown with its stack under -v only.
+ */
+import { CommanderError } from 'commander';
+import { EicError, ExitCode } from '../errors.js';
+import { redact } from '../log.js';
+import { processIo, type Io } from './context.js';
+import { buildProgram } from './program.js';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return report(err, io, verbose);
+  }
+}
+
+function report(err: unknown, io: Io, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (help, version, or a usage error).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return err.exitCode === 0 ? 0 : ExitCode.usage;
+  }
+  if (err instanceof EicError) {
+    io.stderr.write(redact(`eic: ${err.message}${err.hint ? ` (${err.hint})` : ''}`) + '\n');
+    if (verbose && err.cause) io.stderr.write(redact(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}`) + '\n');
+    return err.exitCode;
+  }
+  const e = err as Error;
+  io.stderr.write(redact(`eic: unexpected error: ${e?.message ?? String(err)}`) + '\n');
+  if (verbose && e?.stack) io.stderr.write(redact(e.stack) + '\n');
+  else io.stderr.write('eic: run again with -v for details, and please report it\n');
+  return 1;
+}
+
+// The AWS SDK warns on stderr about Node 20; users of eic (and `eic proxy`'s ssh) must not see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const isMain = process.argv[1] && /(?:^|[\\/])(?:eic(?:\.js)?|main\.js)$/.test(process.argv[1]);
+if (isMain) {
+  const code = await run(process.argv.slice(2), processIo());
+  process.exitCode = code;
+}

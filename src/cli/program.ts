@@ -1,0 +1,26 @@
+/**
+ * The commander program. Each command lives in its own file and registers itself here; a
+ * command file imports only commander and light helpers at the top and loads its
+ * implementation inside the action, so `eic --version` and `eic --help` start fast.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CommandContext } from './context.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('eic')
+    .description('Reach EC2 instances in closed VPCs through EC2 Instance Connect Endpoint')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+    });
+  return program;
+}
