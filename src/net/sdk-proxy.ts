@@ -1,0 +1,30 @@
+/**
+ * The AWS SDK's side of HTTPS_PROXY: a NodeHttpHandler whose https agent tunnels through the
+ * proxy (NO_PROXY still checked per host). Kept apart from https-proxy.ts so the WebSocket path
+ * does not load the SDK's HTTP handler.
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { SecureContextOptions } from 'node:tls';
+import { HttpsProxyAgent, proxyFromEnv } from './https-proxy.js';
+import type { ProxyEnv } from './no-proxy.js';
+
+export interface SdkProxyOptions {
+  /** Extra trust for the AWS endpoints (e.g. the contents of AWS_CA_BUNDLE). */
+  ca?: SecureContextOptions['ca'];
+}
+
+/**
+ * The `requestHandler` to give an SDK client when HTTPS_PROXY is set, or undefined when no
+ * proxy applies (then the SDK's default handler is right). Throws EicError on a bad HTTPS_PROXY.
+ */
+export function sdkRequestHandlerFor(env: ProxyEnv, opts: SdkProxyOptions = {}): NodeHttpHandler | undefined {
+  const setting = proxyFromEnv(env);
+  if (!setting) return undefined;
+  const httpsAgent = new HttpsProxyAgent({
+    proxy: setting.proxy,
+    noProxy: setting.noProxy,
+    keepAlive: true,
+    ...(opts.ca ? { ca: opts.ca } : {}),
+  });
+  return new NodeHttpHandler({ httpsAgent });
+}
