@@ -1,0 +1,141 @@
+/**
+ * Run a remote command or shell on a ready connection and wire it to the local stdio: stdout
+ * and stderr kept apart, stdin passed through with its EOF, a pty when asked (raw mode and
+ * resizes, see terminal.ts), and the remote exit status returned the way OpenSSH reports it.
+ */
+import { constants as osConstants } from 'node:os';
+import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
+import type { Io } from '../cli/context.js';
+import { EicError, ExitCode, isEicError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openTerminal, type TerminalSession } from './terminal.js';
+
+export interface RemoteRunOptions {
+  /** Absent: a login shell. */
+  command?: string;
+  /** Allocate a pty (always for a shell with a terminal; -t for commands). */
+  pty: boolean;
+  /** Ask sshd to forward the agent on this channel (-A). */
+  agentForward?: boolean;
+  io: Io;
+  logger: Logger;
+  /** Called when the connection is lost before the remote side reported an exit status. */
+  describeLoss?: (err: Error | undefined) => EicError;
+  /** Signals that end the session (default SIGTERM, SIGHUP, plus SIGINT when not in raw mode). */
+  signals?: NodeJS.Signals[];
+}
+
+/** Join argv the way OpenSSH does: with single spaces, no quoting (the remote shell splits). */
+export function joinCommand(args: string[]): string {
+  return args.join(' ');
+}
+
+/** 128 + signal number, as a shell reports a death by signal; 255 for an unknown signal. */
+export function signalExitCode(signal: string): number {
+  const n = (osConstants.signals as Record<string, number>)[`SIG${signal.replace(/^SIG/, '')}`];
+  return n ? 128 + n : ExitCode.connection;
+}
+
+export async function runRemote(client: Client, opts: RemoteRunOptions): Promise<number> {
+  const { io, logger } = opts;
+  const term: TerminalSession | undefined = opts.pty ? openTerminal(io) : undefined;
+  const cleanups: Array<() => void> = [];
+  try {
+    const ptyOpts: PseudoTtyOptions | undefined = term
+      ? { ...sizeOpts(term.size()), term: io.env.TERM || 'dumb' }
+      : undefined;
+    const channel = await openChannel(client, opts.command, ptyOpts, Boolean(opts.agentForward));
+    if (term) {
+      term.onResize((s) => {
+        logger.debug(`ssh: window resized to ${s.cols}x${s.rows}`);
+        channel.setWindow(s.rows, s.cols, 0, 0);
+      });
+    }
+    return await pump(client, channel, opts, Boolean(term && io.stdin.isTTY), cleanups);
+  } finally {
+    for (const c of cleanups) c();
+    term?.restore();
+  }
+}
+
+function sizeOpts(s: { rows: number; cols: number }) {
+  return { rows: s.rows, cols: s.cols, height: 0, width: 0 };
+}
+
+function openChannel(client: Client, command: string | undefined, pty: PseudoTtyOptions | undefined,
+  agentForward: boolean): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    const cb = (err: Error | undefined, ch: ClientChannel) => (err
+      ? reject(new EicError(ExitCode.connection, 'SSH_CHANNEL', `cannot start the remote ${command === undefined ? 'shell' : 'command'}: ${err.message}`, undefined, { cause: err }))
+      : resolve(ch));
+    if (command === undefined) {
+      client.shell(pty ?? false, { agentForward } as never, cb);
+    } else {
+      client.exec(command, { pty: pty ?? false, agentForward } as never, cb);
+    }
+  });
+}
+
+function pump(client: Client, channel: ClientChannel, opts: RemoteRunOptions, rawMode: boolean,
+  cleanups: Array<() => void>): Promise<number> {
+  const { io, logger } = opts;
+  return new Promise<number>((resolve, reject) => {
+    let status: number | undefined;
+    let lastError: Error | undefined;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      fn();
+    };
+
+    channel.pipe(io.stdout, { end: false });
+    channel.stderr.pipe(io.stderr, { end: false });
+    // stdin: every byte to the remote side, and its end as EOF (ssh2 sends CHANNEL_EOF on end()).
+    io.stdin.pipe(channel);
+    cleanups.push(() => {
+      io.stdin.unpipe(channel);
+      // A paused TTY stdin no longer holds the event loop open.
+      io.stdin.pause();
+      channel.unpipe(io.stdout);
+      channel.stderr.unpipe(io.stderr);
+    });
+
+    channel.on('exit', (code: number | null, signal?: string) => {
+      if (typeof code === 'number') status = code;
+      else if (signal) {
+        status = signalExitCode(signal);
+        logger.debug(`ssh: remote process killed by signal ${signal}`);
+      }
+    });
+    channel.on('close', () => finish(() => {
+      // No exit-status message (sshd sends one unless killed oddly): OpenSSH exits 255 too.
+      resolve(status ?? ExitCode.connection);
+    }));
+
+    const onError = (err: Error) => { lastError = err; };
+    const onClose = () => finish(() => reject(lost(opts, lastError)));
+    client.on('error', onError);
+    client.once('close', onClose);
+    cleanups.push(() => { client.removeListener('error', onError); client.removeListener('close', onClose); });
+
+    const signals = opts.signals ?? (rawMode ? ['SIGTERM', 'SIGHUP'] : ['SIGTERM', 'SIGHUP', 'SIGINT']);
+    for (const sig of signals) {
+      const handler = () => finish(() => {
+        client.end();
+        reject(new EicError(ExitCode.connection, 'KILLED', `killed by signal ${sig}`));
+      });
+      process.once(sig, handler);
+      cleanups.push(() => process.removeListener(sig, handler));
+    }
+  });
+}
+
+function lost(opts: RemoteRunOptions, err: Error | undefined): EicError {
+  if (opts.describeLoss) return opts.describeLoss(err);
+  if (isEicError(err)) return err;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (isEicError(cause)) return cause;
+  return new EicError(ExitCode.connection, 'SSH_CONNECTION_LOST',
+    `connection closed${err ? `: ${err.message}` : ''}`, undefined, { cause: err });
+}

@@ -1,0 +1,158 @@
+/**
+ * One SSH connection over a stream we already have (the EICE tunnel, or a TCP socket in
+ * tests): handshake, host key check, authentication. A promise in, a ready ssh2 Client out,
+ * and every way it can fail turned into an EicError with exit code 255 (OpenSSH's own).
+ */
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { AuthenticationType, Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { EicError, ExitCode, isEicError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ClientKey } from './keys.js';
+import type { HostVerifier } from './host-verify.js';
+
+/**
+ * Cipher preference, measured (bench/ssh-throughput): with ssh2's native binding AES-GCM is
+ * the fastest on AES-NI machines, chacha20-poly1305 next, then CTR.
+ */
+export const PREFERRED_CIPHERS = [
+  'aes128-gcm@openssh.com',
+  'chacha20-poly1305@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes256-ctr',
+];
+
+export interface SshConnectOptions {
+  sock: Duplex;
+  username: string;
+  /** Keys tried in order (the pushed session key, or the -i key). */
+  keys: ClientKey[];
+  /** An ssh-agent socket ($SSH_AUTH_SOCK): its keys are tried after `keys`. */
+  agent?: string;
+  /** Forward the agent (-A); needs `agent`. */
+  agentForward?: boolean;
+  hostVerifier: HostVerifier;
+  /** serverHostKey preference (see hostKeyAlgorithms()). */
+  hostKeyAlgorithms?: string[];
+  ciphers?: string[];
+  /** 0 disables; default 15 s. */
+  keepaliveIntervalMs?: number;
+  /** Give up on handshake + auth after this long; default 30 s. */
+  readyTimeoutMs?: number;
+  /** Extra words for "permission denied" (e.g. that a pushed key lives 60 s). */
+  authFailureHint?: string;
+  logger: Logger;
+}
+
+export interface SshConnection {
+  client: Client;
+  /** Algorithms agreed in the handshake (cipher etc.), for -v and benchmarks. */
+  negotiated?: { kex: string; serverHostKey: string; cs: { cipher: string }; sc: { cipher: string } };
+}
+
+/** ssh2's own host key preference (Node 20 always has ed25519). */
+export const DEFAULT_HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+];
+
+export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
+  const { logger } = opts;
+  const client = new ssh2.Client();
+  const started = Date.now();
+  let negotiated: SshConnection['negotiated'];
+  let lastAuthTried = '';
+
+  const attempts: Array<() => unknown> = [
+    ...opts.keys.map((k) => () => {
+      lastAuthTried = k.source;
+      logger.debug(`ssh: offering ${k.source} ${k.key.type} ${k.fingerprint}`);
+      return { type: 'publickey', username: opts.username, key: k.key };
+    }),
+    ...(opts.agent ? [() => {
+      lastAuthTried = 'agent keys';
+      logger.debug('ssh: trying keys from ssh-agent');
+      return { type: 'agent', username: opts.username, agent: opts.agent };
+    }] : []),
+  ];
+  let next = 0;
+  const authHandler = (methodsLeft: AuthenticationType[] | null) => {
+    if (methodsLeft && !methodsLeft.includes('publickey')) return false;
+    if (next >= attempts.length) return false;
+    return attempts[next++]();
+  };
+
+  const config: ConnectConfig = {
+    sock: opts.sock as ConnectConfig['sock'],
+    username: opts.username,
+    hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => opts.hostVerifier.verify(key, verify),
+    authHandler: authHandler as ConnectConfig['authHandler'],
+    agent: opts.agent,
+    agentForward: Boolean(opts.agent && opts.agentForward),
+    keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: 3,
+    readyTimeout: opts.readyTimeoutMs ?? 30_000,
+    algorithms: {
+      cipher: opts.ciphers ?? PREFERRED_CIPHERS,
+      ...(opts.hostKeyAlgorithms ? { serverHostKey: opts.hostKeyAlgorithms } : {}),
+    } as ConnectConfig['algorithms'],
+    debug: logger.verbose ? (msg: string) => { if (/handshake|Auth|auth|Agent/.test(msg)) logger.debug(`ssh2: ${msg}`); } : undefined,
+  };
+
+  return new Promise<SshConnection>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('ready', onReady);
+      client.destroy();
+      reject(mapConnectError(err, opts, lastAuthTried));
+    };
+    const onReady = () => {
+      if (settled) return;
+      settled = true;
+      client.removeListener('error', fail);
+      client.removeListener('close', onEarlyClose);
+      // Errors after this point belong to the session (see watchConnection).
+      client.on('error', () => {});
+      logger.debug(`ssh: authenticated as ${opts.username} in ${Date.now() - started} ms`);
+      resolve({ client, negotiated });
+    };
+    const onEarlyClose = () => fail(new Error('connection closed before authentication'));
+    client.on('handshake', (n: SshConnection['negotiated']) => {
+      negotiated = n;
+      logger.debug(`ssh: handshake done in ${Date.now() - started} ms (${n?.kex}, ${n?.serverHostKey}, ${n?.cs.cipher})`);
+    });
+    client.once('ready', onReady);
+    client.on('error', fail);
+    client.once('close', onEarlyClose);
+    client.on('banner', (msg: string) => logger.info(msg.trimEnd()));
+    client.connect(config);
+  });
+}
+
+function mapConnectError(err: Error & { level?: string }, opts: SshConnectOptions, lastAuth: string): EicError {
+  if (isEicError(err)) return err;
+  const refusal = opts.hostVerifier.refusal();
+  if (refusal) return refusal;
+  // The tunnel layer reports its own failures (close reasons, HTTP refusals) as EicErrors.
+  const cause = (err as { cause?: unknown }).cause;
+  if (isEicError(cause)) return cause;
+  if (err.level === 'client-authentication') {
+    return new EicError(ExitCode.connection, 'SSH_AUTH_FAILED',
+      `permission denied for ${opts.username} (publickey)${lastAuth ? `; last tried: ${lastAuth}` : ''}`,
+      opts.authFailureHint ?? 'check the OS user (-u) and the key', { cause: err });
+  }
+  if (err.level === 'client-timeout') {
+    return new EicError(ExitCode.connection, 'SSH_TIMEOUT', `ssh handshake timed out: ${err.message}`,
+      'the instance may be overloaded, or sshd not listening on that port', { cause: err });
+  }
+  return new EicError(ExitCode.connection, 'SSH_CONNECT', `ssh connection failed: ${err.message}`,
+    'is sshd running on the instance and reachable on that port?', { cause: err });
+}
+
+/** Open a channel with a promise (ssh2's exec/shell/forwardOut take callbacks). */
+export function channelOf(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
+}
