@@ -1,0 +1,132 @@
+/**
+ * What the EC2 API shows of the sandbox's config: every derived field (VPC and AZ from the
+ * subnet, private DNS name, ENI ids, ARNs) is computed here once, so that filters and the XML
+ * answer read the same values and can never disagree.
+ */
+import { createHash } from 'node:crypto';
+import type { EndpointConfig, EndpointState, InstanceConfig, InstanceState, SandboxConfig } from './config.js';
+
+/** EC2's instance state codes. */
+export const STATE_CODES: Record<InstanceState, number> = {
+  pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80,
+};
+
+export interface InstanceView {
+  id: string;
+  state: InstanceState;
+  stateCode: number;
+  instanceType: string;
+  availabilityZone: string;
+  /** Absent once terminated (its network interface is gone, as on EC2). */
+  vpcId?: string;
+  subnetId?: string;
+  privateIpAddress?: string;
+  privateDnsName: string;
+  ipv6Address?: string;
+  networkInterfaceId?: string;
+  macAddress?: string;
+  tags: Record<string, string>;
+  launchTime: Date;
+  ownerId: string;
+  reservationId: string;
+}
+
+export interface EndpointView {
+  id: string;
+  arn: string;
+  ownerId: string;
+  state: EndpointState;
+  stateMessage: string;
+  dnsName: string;
+  fipsDnsName?: string;
+  networkInterfaceIds: string[];
+  vpcId: string;
+  subnetId: string;
+  availabilityZone: string;
+  createdAt: Date;
+  preserveClientIp: boolean;
+  securityGroupIds: string[];
+  ipAddressType: 'ipv4' | 'dualstack' | 'ipv6';
+  tags: Record<string, string>;
+}
+
+export type DnsNames = (endpoint: EndpointConfig) => { dnsName: string; fipsDnsName?: string };
+
+/** A stable fake id of `width` hex digits derived from `seed` (ENIs, reservations, groups). */
+function hexId(seed: string, width = 17): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, width);
+}
+
+function suffix(id: string): string {
+  return id.slice(id.indexOf('-') + 1);
+}
+
+/** `ip-10-0-1-10.ec2.internal` in us-east-1, `ip-….<region>.compute.internal` elsewhere. */
+function internalDomain(region: string): string {
+  return region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`;
+}
+
+function privateDnsName(inst: InstanceConfig, region: string): string {
+  if (inst.privateDnsName) return inst.privateDnsName;
+  // IPv6-only instances get a resource-based name, as EC2 gives them.
+  const host = inst.privateIpAddress ? `ip-${inst.privateIpAddress.replace(/\./g, '-')}` : inst.id;
+  return `${host}.${internalDomain(region)}`;
+}
+
+function subnetOf(cfg: SandboxConfig, subnetId: string, owner: string) {
+  const subnet = cfg.subnets.find((s) => s.id === subnetId);
+  if (!subnet) throw new Error(`sandbox config: ${owner} names subnet ${subnetId}, which is not in "subnets"`);
+  return subnet;
+}
+
+export function instanceView(cfg: SandboxConfig, inst: InstanceConfig, launchTime: Date): InstanceView {
+  const subnet = subnetOf(cfg, inst.subnetId, inst.id);
+  const attached = inst.state !== 'terminated';
+  const tags: Record<string, string> = { ...(inst.name !== undefined ? { Name: inst.name } : {}), ...(inst.tags ?? {}) };
+  const mac = hexId(`mac:${inst.id}`, 10).replace(/(..)(?!$)/g, '$1:');
+  return {
+    id: inst.id,
+    state: inst.state,
+    stateCode: STATE_CODES[inst.state],
+    instanceType: inst.instanceType ?? 't3.micro',
+    availabilityZone: subnet.availabilityZone,
+    vpcId: attached ? subnet.vpcId : undefined,
+    subnetId: attached ? subnet.id : undefined,
+    privateIpAddress: attached ? inst.privateIpAddress : undefined,
+    privateDnsName: attached ? privateDnsName(inst, cfg.region) : '',
+    ipv6Address: attached ? inst.ipv6Address : undefined,
+    networkInterfaceId: attached ? `eni-${hexId(`eni:${inst.id}`)}` : undefined,
+    macAddress: attached ? `02:${mac}` : undefined,
+    tags,
+    launchTime,
+    ownerId: cfg.accountId,
+    reservationId: `r-${hexId(`r:${inst.id}`)}`,
+  };
+}
+
+export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNames, createdAt: Date): EndpointView {
+  const subnet = subnetOf(cfg, ep.subnetId, ep.id);
+  const names = dns(ep);
+  // Dual-stack when the VPC holds IPv6 instances, so IPv6 targets are reachable through it.
+  const vpcSubnets = new Set(cfg.subnets.filter((s) => s.vpcId === subnet.vpcId).map((s) => s.id));
+  const hasV6 = cfg.instances.some((i) => vpcSubnets.has(i.subnetId) && i.ipv6Address);
+  const hasV4 = cfg.instances.some((i) => vpcSubnets.has(i.subnetId) && i.privateIpAddress);
+  return {
+    id: ep.id,
+    arn: `arn:aws:ec2:${cfg.region}:${cfg.accountId}:instance-connect-endpoint/${ep.id}`,
+    ownerId: cfg.accountId,
+    state: ep.state,
+    stateMessage: ep.stateMessage ?? '',
+    dnsName: names.dnsName,
+    fipsDnsName: names.fipsDnsName,
+    networkInterfaceIds: [`eni-${hexId(`eni:${ep.id}`)}`],
+    vpcId: subnet.vpcId,
+    subnetId: subnet.id,
+    availabilityZone: subnet.availabilityZone,
+    createdAt,
+    preserveClientIp: ep.preserveClientIp ?? false,
+    securityGroupIds: ep.securityGroupIds ?? [`sg-${hexId(`sg:${suffix(ep.id)}`)}`],
+    ipAddressType: hasV6 ? (hasV4 ? 'dualstack' : 'ipv6') : 'ipv4',
+    tags: {},
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The sandbox's EC2 Query API: DescribeInstances and DescribeInstanceConnectEndpoints over the
+ * config, validated and paginated as EC2 does it. Authentication happens before this (in
+ * api-server.ts); here a request is a map of form parameters and the answer is EC2's XML.
+ */
+import type { SandboxConfig } from './config.js';
+import { endpointView, instanceView, type DnsNames, type EndpointView, type InstanceView } from './ec2-model.js';
+import {
+  applyFilters, decodeNextToken, Ec2Error, maxResults, numberedList, page, parseFilters, queryFingerprint,
+  tagFilterValues, type Params,
+} from './ec2-params.js';
+import { endpointXml, errorDocument, itemSet, leaf, reservationXml, responseDocument } from './ec2-xml.js';
+
+export interface Ec2QueryOptions {
+  config: SandboxConfig;
+  endpointDnsName: DnsNames;
+  /** LaunchTime of the instances and CreatedAt of the endpoints. */
+  startedAt: Date;
+}
+
+export interface XmlAnswer { status: number; body: string }
+
+export const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const ENDPOINT_ID = /^eice-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+const INSTANCE_FILTERS = new Set([
+  'instance-id', 'instance-state-name', 'instance-state-code', 'instance-type', 'availability-zone',
+  'private-ip-address', 'private-dns-name', 'ipv6-address', 'network-interface.ipv6-addresses.ipv6-address',
+  'network-interface.network-interface-id', 'vpc-id', 'subnet-id', 'tag-key', 'tag-value',
+]);
+
+function instanceField(v: InstanceView, name: string): Array<string | undefined> | undefined {
+  switch (name) {
+    case 'instance-id': return [v.id];
+    case 'instance-state-name': return [v.state];
+    case 'instance-state-code': return [String(v.stateCode)];
+    case 'instance-type': return [v.instanceType];
+    case 'availability-zone': return [v.availabilityZone];
+    case 'private-ip-address': return [v.privateIpAddress];
+    case 'private-dns-name': return [v.privateDnsName || undefined];
+    case 'ipv6-address':
+    case 'network-interface.ipv6-addresses.ipv6-address': return [v.ipv6Address];
+    case 'network-interface.network-interface-id': return [v.networkInterfaceId];
+    case 'vpc-id': return [v.vpcId];
+    case 'subnet-id': return [v.subnetId];
+    default: return tagFilterValues(v.tags, name);
+  }
+}
+
+const ENDPOINT_FILTERS = new Set([
+  'instance-connect-endpoint-id', 'state', 'vpc-id', 'subnet-id', 'availability-zone', 'tag-key', 'tag-value',
+]);
+
+function endpointField(v: EndpointView, name: string): Array<string | undefined> | undefined {
+  switch (name) {
+    case 'instance-connect-endpoint-id': return [v.id];
+    case 'state': return [v.state];
+    case 'vpc-id': return [v.vpcId];
+    case 'subnet-id': return [v.subnetId];
+    case 'availability-zone': return [v.availabilityZone];
+    default: return tagFilterValues(v.tags, name);
+  }
+}
+
+const knownFilter = (set: Set<string>) => (name: string) => set.has(name) || name.startsWith('tag:');
+
+/** Refuse malformed ids first, then unknown ones, naming them all as EC2 does. */
+function checkIds(ids: string[], pattern: RegExp, known: Set<string>, kind: { code: string; label: string }): void {
+  const bad = ids.find((id) => !pattern.test(id));
+  if (bad !== undefined) throw new Ec2Error(`${kind.code}.Malformed`, `Invalid id: "${bad}"`);
+  const missing = [...new Set(ids.filter((id) => !known.has(id)))];
+  if (missing.length === 1) throw new Ec2Error(`${kind.code}.NotFound`, `The ${kind.label} ID '${missing[0]}' does not exist`);
+  if (missing.length > 1) throw new Ec2Error(`${kind.code}.NotFound`, `The ${kind.label} IDs '${missing.join(', ')}' do not exist`);
+}
+
+function dryRun(params: Params): void {
+  if (params.get('DryRun') === 'true') {
+    throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+  }
+}
+
+function describeInstances(params: Params, opts: Ec2QueryOptions): string {
+  const ids = numberedList(params, 'InstanceId');
+  const max = maxResults(params, 5, 1000);
+  if (ids.length > 0 && max !== undefined) {
+    throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  }
+  const filters = parseFilters(params);
+  const all = opts.config.instances.map((i) => instanceView(opts.config, i, opts.startedAt));
+  checkIds(ids, INSTANCE_ID, new Set(all.map((v) => v.id)), { code: 'InvalidInstanceID', label: 'instance' });
+  const fingerprint = queryFingerprint('DescribeInstances', params);
+  const offset = decodeNextToken(params.get('NextToken'), fingerprint);
+  dryRun(params);
+  const wanted = ids.length > 0 ? all.filter((v) => ids.includes(v.id)) : all;
+  const matched = applyFilters(wanted, filters, instanceField, knownFilter(INSTANCE_FILTERS));
+  const p = page(matched, offset, max, fingerprint);
+  return itemSet('reservationSet', p.items.map(reservationXml)) + leaf('nextToken', p.nextToken);
+}
+
+function describeEndpoints(params: Params, opts: Ec2QueryOptions): string {
+  const ids = numberedList(params, 'InstanceConnectEndpointId');
+  const max = maxResults(params, 1, 50);
+  const filters = parseFilters(params);
+  const all = opts.config.endpoints.map((e) => endpointView(opts.config, e, opts.endpointDnsName, opts.startedAt));
+  checkIds(ids, ENDPOINT_ID, new Set(all.map((v) => v.id)), { code: 'InvalidInstanceConnectEndpointId', label: 'instance connect endpoint' });
+  const fingerprint = queryFingerprint('DescribeInstanceConnectEndpoints', params);
+  const offset = decodeNextToken(params.get('NextToken'), fingerprint);
+  dryRun(params);
+  const wanted = ids.length > 0 ? all.filter((v) => ids.includes(v.id)) : all;
+  const matched = applyFilters(wanted, filters, endpointField, knownFilter(ENDPOINT_FILTERS));
+  const p = page(matched, offset, max, fingerprint);
+  return itemSet('instanceConnectEndpointSet', p.items.map(endpointXml)) + leaf('nextToken', p.nextToken);
+}
+
+const ACTIONS: Record<string, (params: Params, opts: Ec2QueryOptions) => string> = {
+  DescribeInstances: describeInstances,
+  DescribeInstanceConnectEndpoints: describeEndpoints,
+};
+
+export function ec2ErrorAnswer(err: Ec2Error, requestId: string): XmlAnswer {
+  return { status: err.status, body: errorDocument(err.code, err.message, requestId) };
+}
+
+/** Answer one EC2 Query request (already authenticated). */
+export function handleEc2Query(params: Params, opts: Ec2QueryOptions, requestId: string): XmlAnswer {
+  try {
+    const action = params.get('Action');
+    if (!action) throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
+    const run = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+    if (!run) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
+    return { status: 200, body: responseDocument(action, requestId, run(params, opts)) };
+  } catch (err) {
+    if (err instanceof Ec2Error) return ec2ErrorAnswer(err, requestId);
+    throw err;
+  }
+}
