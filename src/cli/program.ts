@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { registerProxy } from './proxy.js';
+import { registerTunnel } from './tunnel.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,5 +24,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
+  registerProxy(program, ctx);
+  registerTunnel(program, ctx);
   return program;
 }

@@ -1,0 +1,63 @@
+/**
+ * Narrow views of the two AWS APIs eic calls. Discovery logic depends on these, not on the SDK,
+ * so it is unit tested with small fakes; src/aws/clients.ts adapts the real SDK clients to them
+ * and the compiler checks that the SDK's input and output types fit.
+ */
+
+export interface Filter { Name: string; Values: string[] }
+export interface Tag { Key?: string; Value?: string }
+
+export interface SdkInstance {
+  InstanceId?: string;
+  State?: { Name?: string };
+  VpcId?: string;
+  SubnetId?: string;
+  PrivateIpAddress?: string;
+  PrivateDnsName?: string;
+  Ipv6Address?: string;
+  NetworkInterfaces?: Array<{ Ipv6Addresses?: Array<{ Ipv6Address?: string }> }>;
+  Placement?: { AvailabilityZone?: string };
+  InstanceType?: string;
+  Tags?: Tag[];
+}
+
+export interface DescribeInstancesInput { InstanceIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
+export interface DescribeInstancesOutput { Reservations?: Array<{ Instances?: SdkInstance[] }>; NextToken?: string }
+
+export interface SdkEndpoint {
+  InstanceConnectEndpointId?: string;
+  DnsName?: string;
+  FipsDnsName?: string;
+  State?: string;
+  StateMessage?: string;
+  VpcId?: string;
+  SubnetId?: string;
+  AvailabilityZone?: string;
+}
+
+export interface DescribeEndpointsInput { InstanceConnectEndpointIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
+export interface DescribeEndpointsOutput { InstanceConnectEndpoints?: SdkEndpoint[]; NextToken?: string }
+
+export interface Ec2Api {
+  describeInstances(input: DescribeInstancesInput): Promise<DescribeInstancesOutput>;
+  describeInstanceConnectEndpoints(input: DescribeEndpointsInput): Promise<DescribeEndpointsOutput>;
+}
+
+export interface SendSSHPublicKeyInput { InstanceId: string; InstanceOSUser: string; SSHPublicKey: string; AvailabilityZone?: string }
+export interface SendSSHPublicKeyOutput { RequestId?: string; Success?: boolean }
+
+export interface InstanceConnectApi {
+  sendSSHPublicKey(input: SendSSHPublicKeyInput): Promise<SendSSHPublicKeyOutput>;
+}
+
+/** Every page of a NextToken-paginated call, in order. */
+export async function* pages<I extends { NextToken?: string }, O extends { NextToken?: string }>(
+  call: (input: I) => Promise<O>, input: I,
+): AsyncGenerator<O> {
+  let token: string | undefined;
+  do {
+    const out = await call({ ...input, NextToken: token });
+    yield out;
+    token = out.NextToken || undefined;
+  } while (token);
+}

@@ -1,0 +1,143 @@
+/**
+ * The AWS context of one eic run: region, FIPS mode, credentials and the two API clients.
+ *
+ * Everything comes from the SDK's own resolution (--profile, AWS_PROFILE, env credentials, SSO,
+ * ~/.aws/config and credentials, process, web identity, IMDS); eic reads from `env` only what it
+ * must decide itself: region precedence (--region, AWS_REGION, AWS_DEFAULT_REGION, profile),
+ * FIPS, AWS_ENDPOINT_URL_* and AWS_CA_BUNDLE (the JS SDK ignores the latter; the AWS CLI
+ * honours it). The SDK is imported lazily: `eic --version` never loads it, and the EC2 client
+ * (the heaviest module, ~0.7 s to load) is loaded only when an EC2 call is actually made.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { EicError, ExitCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Credentials } from '../tunnel/presign.js';
+import type { Ec2Api, InstanceConnectApi } from './api.js';
+import { awsCall, missingRegionError, toEicError } from './errors.js';
+
+export type { Credentials } from '../tunnel/presign.js';
+export type { Ec2Api, InstanceConnectApi } from './api.js';
+
+export interface AwsContext {
+  region: string;
+  fips: boolean;
+  /** The profile in use (--profile or AWS_PROFILE), for hints. */
+  profile?: string;
+  credentials: () => Promise<Credentials>;
+  ec2: Ec2Api;
+  instanceConnect: InstanceConnectApi;
+  /** CAs to trust besides Node's roots (AWS_CA_BUNDLE, and NODE_EXTRA_CA_CERTS with it), for AWS and the endpoint. */
+  ca?: string[];
+  /** Release the SDK clients' sockets. */
+  close(): void;
+}
+
+export interface AwsContextOptions { profile?: string; region?: string; env: NodeJS.ProcessEnv; logger: Logger }
+
+/** Parse an AWS boolean setting ("true"/"false", any case); undefined when unset or empty. */
+function envBool(value: string | undefined): boolean | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.trim().toLowerCase() === 'true';
+}
+
+/**
+ * The extra CAs when AWS_CA_BUNDLE is set: the bundle plus NODE_EXTRA_CA_CERTS (which an
+ * explicit `ca` option would otherwise drop). Undefined means "Node's defaults are enough".
+ */
+export function caFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
+  const bundle = env.AWS_CA_BUNDLE;
+  if (!bundle) return undefined;
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new EicError(ExitCode.usage, 'ca-bundle-unreadable', `cannot read ${what} ${path}: ${(err as Error).message}`,
+        `fix or unset ${what}`);
+    }
+  };
+  const ca = [read(bundle, 'AWS_CA_BUNDLE')];
+  if (env.NODE_EXTRA_CA_CERTS) ca.push(read(env.NODE_EXTRA_CA_CERTS, 'NODE_EXTRA_CA_CERTS'));
+  return ca;
+}
+
+/** The SDK's logger interface, routed to eic's debug output (the SDK is chatty on warn). */
+function sdkLogger(logger: Logger) {
+  const d = (...args: unknown[]) => logger.debug(`aws-sdk: ${args.map(String).join(' ')}`);
+  return { debug: () => {}, info: () => {}, warn: d, error: d };
+}
+
+export async function createAwsContext(opts: AwsContextOptions): Promise<AwsContext> {
+  const { env, logger } = opts;
+  const profile = opts.profile || env.AWS_PROFILE || undefined;
+  const ca = caFromEnv(env);
+  const requestHandler = ca ? { httpsAgent: new Agent({ keepAlive: true, ca: [...rootCertificates, ...ca] }) } : undefined;
+  const sdkLog = sdkLogger(logger);
+
+  const ic = await import('@aws-sdk/client-ec2-instance-connect');
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+
+  // A probe client resolves region and FIPS from the profile exactly as the SDK would.
+  const probe = new ic.EC2InstanceConnectClient({ profile, logger: sdkLog });
+  let region = opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  if (!region) {
+    try {
+      region = await probe.config.region();
+    } catch (err) {
+      throw toEicError(err, { action: 'resolving the AWS region', profile });
+    }
+  }
+  if (!region) throw missingRegionError(profile);
+  let fips = envBool(env.AWS_USE_FIPS_ENDPOINT);
+  if (fips === undefined) {
+    try {
+      fips = await probe.config.useFipsEndpoint();
+    } catch (err) {
+      throw toEicError(err, { action: 'reading use_fips_endpoint', profile });
+    }
+  }
+  probe.destroy();
+
+  // Static keys in env win unless a profile is named, as in the SDK's own chain.
+  const envKeys = !profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined }
+    : undefined;
+  const chain = envKeys ? async () => envKeys : fromNodeProviderChain({ profile, logger: sdkLog, clientConfig: { region, requestHandler } });
+  const credentials = async (): Promise<Credentials> => {
+    const c = await awsCall({ action: 'loading AWS credentials', profile }, () => chain());
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken || undefined };
+  };
+
+  const common = { region, profile, useFipsEndpoint: fips, credentials: chain, logger: sdkLog, requestHandler };
+  const endpointOf = (service: string) => env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+
+  const icClient = new ic.EC2InstanceConnectClient({ ...common, endpoint: endpointOf('EC2_INSTANCE_CONNECT') });
+  const instanceConnect: InstanceConnectApi = {
+    sendSSHPublicKey: (input) => icClient.send(new ic.SendSSHPublicKeyCommand(input)),
+  };
+
+  let ec2Client: import('@aws-sdk/client-ec2').EC2Client | undefined;
+  let ec2Module: typeof import('@aws-sdk/client-ec2') | undefined;
+  const ec2Sdk = async () => {
+    ec2Module ??= await import('@aws-sdk/client-ec2');
+    ec2Client ??= new ec2Module.EC2Client({ ...common, endpoint: endpointOf('EC2') });
+    return { sdk: ec2Module, client: ec2Client };
+  };
+  const ec2: Ec2Api = {
+    describeInstances: async (input) => {
+      const { sdk, client } = await ec2Sdk();
+      return client.send(new sdk.DescribeInstancesCommand(input));
+    },
+    describeInstanceConnectEndpoints: async (input) => {
+      const { sdk, client } = await ec2Sdk();
+      return client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input));
+    },
+  };
+
+  logger.debug(`aws: region ${region}${profile ? `, profile ${profile}` : ''}${fips ? ', FIPS' : ''}${ca ? ', CA bundle from AWS_CA_BUNDLE' : ''}`);
+  return {
+    region, fips, profile, credentials, ec2, instanceConnect, ca,
+    close: () => { icClient.destroy(); ec2Client?.destroy(); },
+  };
+}

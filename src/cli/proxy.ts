@@ -1,0 +1,46 @@
+/**
+ * `eic proxy <target> [port]`: one tunnel between stdin/stdout and the instance, for
+ * `ProxyCommand eic proxy %h %p`. stdout carries tunnel bytes only; everything else goes to
+ * stderr and only with -v (ssh shows a ProxyCommand's stderr to its user).
+ */
+import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
+import type { CommandContext } from './context.js';
+
+export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
+
+/** A terminal on stdin means a person ran it by hand: it would garble the SSH stream. */
+export function refuseTty(stdin: { isTTY?: boolean }): void {
+  if (stdin.isTTY) {
+    throw usageError('proxy-tty', 'eic proxy is meant to be run by ssh, not from a terminal',
+      `add "${PROXY_CONFIG_LINE}" to a Host block in ~/.ssh/config, or use eic ssh / eic tunnel`);
+  }
+}
+
+export function registerProxy(program: Command, ctx: CommandContext): void {
+  const cmd = program.command('proxy')
+    .description('relay stdin/stdout to an instance\'s port (for ssh ProxyCommand)')
+    .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
+    .argument('[port]', 'remote port: 22 (default) or 3389', intInRange(1, 65535, 'port'));
+  addAwsOptions(cmd).action(async (target: string, port: number | undefined, opts: AwsCliOptions) => {
+    const { io } = ctx;
+    refuseTty(io.stdin);
+    const [{ createLogger }, { prepareTarget }, { relay }] = await Promise.all([
+      import('../log.js'), import('../tunnel/prepare.js'), import('../tunnel/relay.js'),
+    ]);
+    // quiet: in proxy mode even info lines would interleave with ssh's own prompts.
+    const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
+    const t = await prepareTarget(target, opts, { env: io.env, logger });
+    try {
+      const ws = await t.open(port ?? 22);
+      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger });
+      logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
+    } finally {
+      t.aws.close();
+      // Nothing more will be read; let the process exit even though stdin is still open.
+      io.stdin.pause();
+      if (io.stdin === process.stdin) process.stdin.destroy();
+    }
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * `eic tunnel <target> --local-port N`: a local TCP listener whose every connection is relayed
+ * to the instance's port through its own tunnel. Runs until Ctrl-C or SIGTERM.
+ */
+import { Option, type Command } from 'commander';
+import { usageError } from '../errors.js';
+import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
+import type { CommandContext } from './context.js';
+import type { TunnelTarget } from '../tunnel/prepare.js';
+
+/** The service's limit of concurrent tunnels per endpoint (shared by every user of the VPC). */
+export const SERVICE_MAX_CONNECTIONS = 20;
+
+export interface TunnelCliOptions extends AwsCliOptions {
+  localPort: number;
+  remotePort: number;
+  bind: string;
+  maxConnections: number;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; the handlers are removed again by `dispose`. */
+function onStopSignal(): { stopped: Promise<string>; dispose(): void } {
+  let handler: (sig: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<string>((resolve) => { handler = (sig) => resolve(sig); });
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return { stopped, dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); } };
+}
+
+export function registerTunnel(program: Command, ctx: CommandContext): void {
+  const cmd = program.command('tunnel')
+    .description('forward a local TCP port to an instance\'s port (22 or 3389), one tunnel per connection')
+    .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
+    .requiredOption('--local-port <port>', 'local port to listen on (0 picks a free one)', intInRange(0, 65535, '--local-port'))
+    .addOption(new Option('--remote-port <port>', 'port on the instance: 22 or 3389').default(22).argParser(intInRange(1, 65535, '--remote-port')))
+    .option('--bind <address>', 'local address to listen on', '127.0.0.1')
+    .addOption(new Option('--max-connections <n>', `tunnels open at once (the endpoint allows ${SERVICE_MAX_CONNECTIONS} for everyone)`)
+      .default(10).argParser(intInRange(1, 1_000_000, '--max-connections')));
+  addAwsOptions(cmd).action(async (target: string, opts: TunnelCliOptions) => {
+    const { io } = ctx;
+    if (opts.maxConnections > SERVICE_MAX_CONNECTIONS) {
+      throw usageError('max-connections-too-high', `--max-connections ${opts.maxConnections} is above the endpoint's limit of ${SERVICE_MAX_CONNECTIONS} concurrent tunnels`,
+        `use at most ${SERVICE_MAX_CONNECTIONS} (all users of the VPC share them)`);
+    }
+    const [{ createLogger }, { prepareTarget }, { relay }, { startListener }] = await Promise.all([
+      import('../log.js'), import('../tunnel/prepare.js'), import('../tunnel/relay.js'), import('../tunnel/listener.js'),
+    ]);
+    const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
+    const signals = onStopSignal();
+    // Bind before discovery, so that a port in use fails at once, before any AWS call.
+    let target$: Promise<TunnelTarget> | undefined;
+    const listener = await startListener({
+      bind: opts.bind, port: opts.localPort, maxConnections: opts.maxConnections,
+      open: async () => (await target$!).open(opts.remotePort), relay, logger,
+    }).catch((err) => { signals.dispose(); throw err; });
+    target$ = prepareTarget(target, opts, { env: io.env, logger });
+    let t: TunnelTarget | undefined;
+    try {
+      t = await target$;
+      const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+      io.stdout.write(`Listening on ${host}:${listener.port}\n`);
+      logger.info(`forwarding to ${t.instance.id} (${t.privateIp}) port ${opts.remotePort} through ${t.endpoint.id}; Ctrl-C to stop`);
+      const sig = await signals.stopped;
+      logger.info(`${sig}: closing the listener and ${listener.active()} open tunnel(s)`);
+    } finally {
+      await listener.close();
+      signals.dispose();
+      t?.aws.close();
+    }
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The local listener of `eic tunnel`: every accepted TCP connection gets its own freshly signed
+ * WebSocket and its own relay. A failure of one connection (refused by the endpoint, the
+ * instance port closed, the tunnel's maxTunnelDuration reached) is reported and the listener
+ * keeps serving; only close() ends it, and it ends every open tunnel with it.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { EicError, ExitCode, isEicError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RelayEnd } from './relay.js';
+
+export interface ListenerOptions {
+  bind: string;
+  port: number;
+  maxConnections: number;
+  /** Opens the tunnel WebSocket for one connection. */
+  open: () => Promise<WebSocket>;
+  relay: (ws: WebSocket, local: Socket, opts: { logger?: Logger }) => Promise<RelayEnd>;
+  logger: Logger;
+}
+
+export interface TunnelListener {
+  host: string;
+  port: number;
+  /** Open tunnels right now. */
+  active(): number;
+  /** Stop listening and end every open tunnel; resolves when all have ended. */
+  close(): Promise<void>;
+}
+
+interface Conn { id: number; socket: Socket; ws?: WebSocket; done: Promise<void> }
+
+/** How long close() lets tunnels end with a close handshake before cutting them. */
+const CLOSE_GRACE_MS = 2000;
+
+function listenError(err: NodeJS.ErrnoException, bind: string, port: number): EicError {
+  const where = `${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new EicError(ExitCode.usage, 'port-in-use', `cannot listen on ${where}: the port is already in use`,
+        'pick another --local-port, or --local-port 0 for a free one');
+    case 'EACCES':
+      return new EicError(ExitCode.usage, 'port-denied', `cannot listen on ${where}: permission denied`,
+        'ports below 1024 need privileges; pick a port above 1024');
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new EicError(ExitCode.usage, 'bind-unavailable', `cannot listen on ${where}: no such local address`,
+        '--bind takes an address of this machine, e.g. 127.0.0.1 or ::1');
+    default:
+      return new EicError(ExitCode.usage, 'listen-failed', `cannot listen on ${where}: ${err.message}`);
+  }
+}
+
+function listen(server: Server, bind: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, bind, port));
+    server.once('error', onError);
+    server.listen({ host: bind, port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export async function startListener(opts: ListenerOptions): Promise<TunnelListener> {
+  const { logger } = opts;
+  const conns = new Set<Conn>();
+  let nextId = 1;
+  let closing = false;
+
+  const serve = (socket: Socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (closing) { socket.destroy(); return; }
+    if (conns.size >= opts.maxConnections) {
+      logger.warn(`refused connection from ${peer}: ${conns.size} tunnels already open (--max-connections ${opts.maxConnections})`);
+      socket.destroy();
+      return;
+    }
+    // Until the relay owns it, a socket error must not crash the process.
+    socket.on('error', () => {});
+    const conn = { id: nextId++, socket } as Conn;
+    logger.info(`connection ${conn.id} from ${peer} opened`);
+    conn.done = (async () => {
+      try {
+        conn.ws = await opts.open();
+        if (closing || socket.destroyed) {
+          conn.ws.close(1000);
+          logger.info(`connection ${conn.id} closed before its tunnel opened`);
+          return;
+        }
+        const end = await opts.relay(conn.ws, socket, { logger });
+        logger.info(`connection ${conn.id} closed by ${end.endedBy === 'local' ? 'the client' : 'the instance'} (${end.bytesOut} bytes sent, ${end.bytesIn} received)`);
+      } catch (err) {
+        const e = isEicError(err) ? err : new EicError(ExitCode.connection, 'tunnel-failed', (err as Error)?.message ?? String(err));
+        logger.warn(`connection ${conn.id} failed: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+        socket.destroy();
+        conn.ws?.terminate();
+      } finally {
+        conns.delete(conn);
+      }
+    })();
+    conns.add(conn);
+  };
+
+  const server = createServer(serve);
+  await listen(server, opts.bind, opts.port);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  return {
+    host: opts.bind,
+    port,
+    active: () => conns.size,
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const all = [...conns];
+      // Ending the local side makes each relay close its WebSocket with a close frame.
+      for (const c of all) c.socket.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
+      await Promise.race([Promise.all(all.map((c) => c.done)), grace]);
+      clearTimeout(timer);
+      for (const c of all) c.ws?.terminate();
+      await stopped;
+    },
+  };
+}
