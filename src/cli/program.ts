@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerProxy } from './proxy.js';
 import { registerTunnel } from './tunnel.js';
+import { registerSshConfig } from './ssh-config.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,5 +27,6 @@ export function buildProgram(ctx: CommandContext): Command {
     });
   registerProxy(program, ctx);
   registerTunnel(program, ctx);
+  registerSshConfig(program, ctx);
   return program;
 }
