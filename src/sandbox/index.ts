@@ -1,0 +1,161 @@
+/**
+ * startSandbox(): the whole local AWS side on loopback — the EC2 and Instance Connect APIs
+ * (api-server.ts), the EICE OpenTunnel endpoint (eice-server.ts), one SSH server per running
+ * instance (instances.ts) — and the environment a client needs to use them.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createApiHandler } from './api-server.js';
+import { defaultConfig, demoInstance, type CredentialConfig, type EndpointConfig, type SandboxConfig } from './config.js';
+import { startEiceServer } from './eice-server.js';
+import { FaultControl } from './faults.js';
+import { startInstances, type InstanceFleet } from './instances.js';
+import { KeyStore } from './key-store.js';
+import { SSHD_PATH } from './sshd.js';
+import { generateSandboxTls } from './tls.js';
+import { createWorkDir, writeKeysCommand } from './workdir.js';
+import { EicError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+
+export { MAX_DURATION_CLOSE_CODE, UNABLE_TO_CONNECT } from './relay.js';
+
+export interface SandboxOptions {
+  config?: SandboxConfig;
+  /** The WSS listener; 127.0.0.1 (and ::1) on a free port by default. */
+  listen?: { host: string; port: number };
+  /** The DnsName the API returns for endpoints without one (default `localhost:PORT`). */
+  dnsName?: string;
+  extraCredentials?: CredentialConfig[];
+  /** PEM contents (not paths) of a certificate chain and key to serve instead of the generated one. */
+  tlsCert?: string;
+  tlsKey?: string;
+  logger?: Logger;
+  /** Fail instead of falling back to the in-process SSH server (default: EIC_SANDBOX_REQUIRE_SSHD=1). */
+  requireSshd?: boolean;
+}
+
+export interface Sandbox {
+  config: SandboxConfig;
+  /** AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE, EIC_SANDBOX_INSTANCE */
+  env: Record<string, string>;
+  caPem: string;
+  apiUrl: string;
+  eiceAddress: { host: string; port: number };
+  faults: FaultControl;
+  keys: KeyStore;
+  activeTunnels(endpointId: string): number;
+  /** The real sshd (or fallback) address of an instance: for "OpenSSH direct" benchmarks and tests. */
+  instanceAddress(instanceId: string): { host: string; port: number } | undefined;
+  /** The instance's host public key line ("ssh-ed25519 AAAA…"), for host-key tests. */
+  hostPublicKey(instanceId: string): string | undefined;
+  /** Replace an instance's host key and restart its SSH server (same port when possible). */
+  rotateHostKey(instanceId: string): Promise<void>;
+  usingRealSshd: boolean;
+  /** The working directory (sshd configs, CA file); gone after close(). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Where the real sshd can run: installed, and we are root. Otherwise the reason. */
+function sshdUnavailable(): string | undefined {
+  if (!existsSync(SSHD_PATH)) return `${SSHD_PATH} is not installed`;
+  if (process.getuid?.() !== 0) return 'the sandbox is not running as root';
+  return undefined;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const logger = opts.logger ?? silentLogger;
+  const base = opts.config ?? defaultConfig();
+  const config: SandboxConfig = { ...base, credentials: [...base.credentials, ...(opts.extraCredentials ?? [])] };
+  if (config.credentials.length === 0) throw new EicError(2, 'sandbox-config', 'the sandbox config accepts no credentials', 'add one to "credentials" or pass --credentials KEY_ID:SECRET');
+  const listenHost = opts.listen?.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(listenHost)) logger.warn(`the sandbox's OpenTunnel endpoint listens on ${listenHost}, not loopback`);
+
+  const requireSshd = opts.requireSshd ?? process.env.EIC_SANDBOX_REQUIRE_SSHD === '1';
+  const why = sshdUnavailable();
+  if (why && requireSshd) {
+    throw new EicError(1, 'sandbox-sshd', `the sandbox needs the real OpenSSH sshd but ${why}`, 'install openssh-server and run as root, or unset EIC_SANDBOX_REQUIRE_SSHD');
+  }
+  if (why) logger.warn(`${why}: the sandbox instances use an in-process SSH server instead of OpenSSH sshd (commands run as the current user, no pty, no sftp)`);
+  const realSshd = !why;
+  if (realSshd) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
+
+  const dir = createWorkDir(realSshd);
+  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const undo = async () => { for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {}); };
+  try {
+    const keys = new KeyStore(config.keyValiditySeconds);
+    const faults = new FaultControl();
+    const generated = opts.tlsCert && opts.tlsKey ? undefined : await generateSandboxTls(opts.dnsName ? [opts.dnsName] : []);
+    const tls = generated ?? { caPem: opts.tlsCert!, certPem: opts.tlsCert!, keyPem: opts.tlsKey! };
+    const caFile = join(dir, 'sandbox-ca.pem');
+    writeFileSync(caFile, tls.caPem, { mode: 0o644 });
+
+    // The API first: the instances' AuthorizedKeysCommand needs its URL.
+    let defaultDnsName = '';
+    const endpointDnsName = (e: EndpointConfig) => {
+      const dnsName = e.dnsName ?? defaultDnsName;
+      return { dnsName, fipsDnsName: e.fipsDnsName ?? dnsName };
+    };
+    const api = http.createServer(createApiHandler({ config, keys, logger, endpointDnsName }));
+    await new Promise<void>((resolve, reject) => { api.once('error', reject); api.listen(0, '127.0.0.1', () => resolve()); });
+    cleanups.push(() => new Promise<void>((r) => { api.close(() => r()); api.closeAllConnections(); }));
+    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+
+    const keysCommand = realSshd ? writeKeysCommand(dir, apiUrl) : '';
+    const fleet: InstanceFleet = await startInstances({ config, realSshd, dir, keysCommand, keys, logger });
+    cleanups.push(() => fleet.close());
+    // A last resort if the process exits without close(): no sshd may outlive the sandbox.
+    const onExit = () => { fleet.killNow(); rmSync(dir, { recursive: true, force: true }); };
+    process.on('exit', onExit);
+    cleanups.push(() => { process.off('exit', onExit); });
+
+    // "localhost" = both loopback families on one port, so `wss://localhost:PORT` works
+    // whichever address localhost resolves to first.
+    const hosts = opts.listen === undefined || listenHost === 'localhost' ? ['127.0.0.1', '::1'] : [listenHost];
+    const eice = await startEiceServer({
+      config, tls, faults, logger,
+      target: (inst, port) => (port === 22 ? fleet.get(inst.id)?.address : undefined),
+    }, hosts, opts.listen?.port ?? 0);
+    cleanups.push(() => eice.close());
+    defaultDnsName = opts.dnsName ?? (eice.port === 443 ? 'localhost' : `localhost:${eice.port}`);
+
+    const cred = config.credentials[0];
+    const demo = demoInstance(config);
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL_EC2: apiUrl,
+      AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: apiUrl,
+      AWS_ACCESS_KEY_ID: cred.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: cred.secretAccessKey,
+      ...(cred.sessionToken ? { AWS_SESSION_TOKEN: cred.sessionToken } : {}),
+      AWS_REGION: config.region,
+      NODE_EXTRA_CA_CERTS: caFile,
+      AWS_CA_BUNDLE: caFile,
+      ...(demo ? { EIC_SANDBOX_INSTANCE: demo.id } : {}),
+    };
+    logger.debug(`sandbox: API ${apiUrl}, OpenTunnel ${eice.addresses.map((a) => `${a.host}:${a.port}`).join(' + ')}, ${realSshd ? 'OpenSSH sshd' : 'in-process SSH'} instances, dir ${dir}`);
+
+    let closed: Promise<void> | undefined;
+    return {
+      config, env, caPem: tls.caPem, apiUrl, dir, faults, keys,
+      eiceAddress: eice.addresses[0],
+      activeTunnels: (id) => eice.activeTunnels(id),
+      instanceAddress: (id) => fleet.get(id)?.address,
+      hostPublicKey: (id) => fleet.get(id)?.hostPublicKey,
+      async rotateHostKey(id) {
+        const h = fleet.get(id);
+        if (!h) throw new Error(`no SSH server runs for instance ${id}`);
+        await h.rotateHostKey();
+      },
+      usingRealSshd: realSshd,
+      close: () => (closed ??= undo()),
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * One tunnel: bytes between an accepted WebSocket and the instance's TCP port, with
+ * backpressure both ways, the post-upgrade faults, and maxTunnelDuration. This function owns
+ * every close of the tunnel, so the close policy lives in one place:
+ *
+ * - the instance's port refuses or is absent: close 1011 "Unable to connect to target";
+ * - the instance ends the TCP connection: close 1000 (a normal end, like EICE);
+ * - the client closes or drops: the TCP connection is destroyed (there is no half-close);
+ * - maxTunnelDuration runs out: close 1008 with a reason naming maxTunnelDuration
+ *   (MAX_DURATION_CLOSE_CODE; AWS closes with a reason too, its code is not documented).
+ */
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { Fault } from './faults.js';
+import type { Logger } from '../log.js';
+
+export const MAX_DURATION_CLOSE_CODE = 1008;
+export const UNABLE_TO_CONNECT = 'Unable to connect to target';
+/** Frames towards the client never exceed this (TCP reads are split, without copying). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Pause reading the instance when this much waits to be sent to the client. */
+const HIGH_WATER = 1024 * 1024;
+
+export interface RelayOptions {
+  ws: WebSocket;
+  /** The upgraded TLS socket under `ws` (its 'drain' resumes the instance side). */
+  raw: Duplex;
+  /** Where the instance listens on the requested port; undefined when nothing does. */
+  target?: { host: string; port: number };
+  fault?: Fault;
+  maxTunnelDuration: number;
+  logger: Logger;
+  label: string;
+}
+
+interface Trigger { at: number; fire: () => boolean /* true = stop relaying */ }
+
+export function relay(o: RelayOptions): void {
+  const { ws, raw, logger } = o;
+  let tcp: Socket | undefined;
+  let sent = 0;
+  let received = 0;
+  const started = Date.now();
+
+  const timer = setTimeout(() => {
+    close(MAX_DURATION_CLOSE_CODE, `Tunnel closed: maxTunnelDuration of ${o.maxTunnelDuration} seconds reached`);
+  }, o.maxTunnelDuration * 1000);
+
+  function close(code: number, reason: string): void {
+    tcp?.destroy();
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+  }
+
+  ws.on('close', (code, reason) => {
+    clearTimeout(timer);
+    tcp?.destroy();
+    logger.debug(`${o.label}: closed (${code}${reason.length ? ' ' + reason.toString() : ''}) after ${Date.now() - started} ms, ${received} B in, ${sent} B out`);
+  });
+  ws.on('error', (err) => { logger.debug(`${o.label}: websocket error: ${err.message}`); tcp?.destroy(); });
+
+  const fault = o.fault;
+  if (fault?.kind === 'stall') {
+    // Read nothing and send nothing: the client's frames pile up in the kernel buffers.
+    ws.pause();
+    return;
+  }
+  let trigger: Trigger | undefined = triggerFor(fault);
+  if (trigger && trigger.at === 0) {
+    const t = trigger;
+    trigger = undefined;
+    if (t.fire()) return;
+  }
+  if (!o.target) {
+    close(1011, UNABLE_TO_CONNECT);
+    return;
+  }
+
+  let connected = false;
+  const sock = connect(o.target);
+  tcp = sock;
+  sock.setNoDelay(true);
+  sock.on('connect', () => { connected = true; });
+  sock.on('error', (err) => {
+    logger.debug(`${o.label}: target ${o.target!.host}:${o.target!.port}: ${err.message}`);
+    close(1011, connected ? 'Connection to target lost' : UNABLE_TO_CONNECT);
+  });
+  sock.on('close', () => {
+    // A normal end from the instance side; the error path has already chosen its code.
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+  });
+  sock.on('data', (chunk: Buffer) => {
+    if (toClient(chunk)) return;
+    if (ws.bufferedAmount > HIGH_WATER && !sock.isPaused()) {
+      sock.pause();
+      raw.once('drain', () => sock.resume());
+    }
+  });
+
+  let wsPaused = false;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      close(1003, 'Text frames are not supported; send binary frames');
+      return;
+    }
+    received += data.length;
+    if (!sock.write(data) && !wsPaused) {
+      wsPaused = true;
+      ws.pause();
+      sock.once('drain', () => { wsPaused = false; ws.resume(); });
+    }
+  });
+
+  /** Send TCP bytes as binary frames ≤ MAX_FRAME_BYTES; true when a fault ended the relay. */
+  function toClient(chunk: Buffer): boolean {
+    let off = 0;
+    while (off < chunk.length) {
+      let end = Math.min(chunk.length, off + MAX_FRAME_BYTES);
+      const t = trigger;
+      if (t && sent + (end - off) >= t.at) {
+        end = off + (t.at - sent);
+        if (end > off) ws.send(chunk.subarray(off, end), { binary: true });
+        sent += end - off;
+        off = end;
+        trigger = undefined;
+        if (t.fire()) return true;
+        continue;
+      }
+      ws.send(off === 0 && end === chunk.length ? chunk : chunk.subarray(off, end), { binary: true });
+      sent += end - off;
+      off = end;
+    }
+    return false;
+  }
+
+  function triggerFor(f: Fault | undefined): Trigger | undefined {
+    if (!f) return undefined;
+    switch (f.kind) {
+      case 'close-after':
+        return { at: f.bytes, fire: () => { close(f.code, f.reason); return true; } };
+      case 'text-frame':
+        return { at: f.afterBytes ?? 0, fire: () => { ws.send(f.text ?? 'sandbox fault: unexpected text frame'); return false; } };
+      case 'drop':
+        // end() rather than destroy(): the bytes before the drop still reach the client, then
+        // TCP ends with no WebSocket close frame (the client sees 1006).
+        return { at: f.afterBytes ?? 0, fire: () => { tcp?.destroy(); raw.end(); setTimeout(() => raw.destroy(), 2000).unref(); return true; } };
+      default:
+        return undefined;
+    }
+  }
+}

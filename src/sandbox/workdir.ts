@@ -1,0 +1,63 @@
+/**
+ * The sandbox's working directory and the AuthorizedKeysCommand inside it.
+ *
+ * sshd refuses an AuthorizedKeysCommand unless the file and every directory above it are
+ * owned by root and not writable by group or others, so /tmp is out: with the real sshd the
+ * directory goes under the first of /run, /var/lib that meets that rule.
+ */
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const SAFE_BASES = ['/run', '/var/lib'];
+
+/** True when `dir` and all its parents are root-owned and not group/world-writable. */
+export function rootSafe(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const st = statSync(d);
+      if (st.uid !== 0 || (st.mode & 0o022) !== 0) return false;
+    } catch {
+      return false;
+    }
+    if (d === dirname(d)) return true;
+  }
+}
+
+/** A fresh directory, 0755, root-safe when `forSshd` (throws if no base qualifies). */
+export function createWorkDir(forSshd: boolean): string {
+  if (!forSshd) return mkdtempSync(join(tmpdir(), 'eic-sandbox-'));
+  const base = SAFE_BASES.find(rootSafe);
+  if (!base) throw new Error(`no root-owned, non-writable base directory for sshd's AuthorizedKeysCommand among ${SAFE_BASES.join(', ')}`);
+  const dir = mkdtempSync(join(base, 'eic-sandbox-'));
+  chmodSync(dir, 0o755); // `nobody` runs the keys command from here
+  return dir;
+}
+
+/**
+ * Write the AuthorizedKeysCommand: `keys-command <instanceId> <user>` prints the keys the
+ * sandbox API holds for them (like the real agent asks the instance metadata service).
+ * It runs as `nobody` under sshd, so it is a tiny CommonJS script for this very node binary.
+ */
+export function writeKeysCommand(dir: string, apiUrl: string): string {
+  const js = join(dir, 'keys-command.cjs');
+  const sh = join(dir, 'keys-command');
+  writeFileSync(js, [
+    "'use strict';",
+    "const http = require('node:http');",
+    'const [id, user] = process.argv.slice(2);',
+    `const url = ${JSON.stringify(apiUrl)} + '/_sandbox/keys/' + encodeURIComponent(id) + '/' + encodeURIComponent(user);`,
+    'const req = http.get(url, { timeout: 5000 }, (res) => {',
+    '  if (res.statusCode !== 200) { res.resume(); process.exitCode = 1; return; }',
+    '  res.pipe(process.stdout);',
+    '});',
+    "req.on('timeout', () => req.destroy(new Error('timeout')));",
+    "req.on('error', (err) => { process.stderr.write('eic sandbox keys command: ' + err.message + '\\n'); process.exitCode = 1; });",
+    '',
+  ].join('\n'), { mode: 0o644 });
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(sh, `#!/bin/sh\nexec ${q(process.execPath)} ${q(js)} "$@"\n`, { mode: 0o755 });
+  chmodSync(sh, 0o755);
+  chmodSync(js, 0o644);
+  return sh;
+}
