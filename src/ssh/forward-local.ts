@@ -1,0 +1,116 @@
+/**
+ * `-L [bind:]port:host:hostport`: a local listener whose connections go, each as its own SSH
+ * channel over the one tunnel, to host:hostport as seen from the instance.
+ */
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import type { Client } from 'ssh2';
+import { EicError, ExitCode, usageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { bridge, forwardOut } from './forward-out.js';
+
+export interface LocalForwardSpec { bindHost: string; bindPort: number; host: string; hostPort: number }
+
+/**
+ * Split an OpenSSH forward spec on ':' (or '/'), honouring [IPv6] brackets; an empty or `*`
+ * bind address means all interfaces, as in OpenSSH, and no bind address means loopback.
+ */
+export function splitSpec(spec: string): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= spec.length) {
+    if (spec[i] === '[') {
+      const close = spec.indexOf(']', i);
+      if (close < 0) throw new Error('unclosed [');
+      parts.push(spec.slice(i + 1, close));
+      i = close + 1;
+      if (i < spec.length && spec[i] !== ':' && spec[i] !== '/') throw new Error('expected : after ]');
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < spec.length && spec[j] !== ':' && spec[j] !== '/') j++;
+    parts.push(spec.slice(i, j));
+    i = j + 1;
+  }
+  return parts;
+}
+
+export function parsePort(value: string, what: string, allowZero: boolean): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535 || (!allowZero && n === 0)) throw new Error(`bad ${what} "${value}"`);
+  return n;
+}
+
+export function bindAddress(value: string | undefined): string {
+  if (value === undefined) return '127.0.0.1';
+  if (value === '' || value === '*') return '0.0.0.0';
+  if (value === 'localhost') return '127.0.0.1';
+  return value;
+}
+
+export function parseLocalForward(spec: string): LocalForwardSpec {
+  try {
+    const parts = splitSpec(spec);
+    if (parts.length !== 3 && parts.length !== 4) throw new Error('expected [bind:]port:host:hostport');
+    const [bind, port, host, hostPort] = parts.length === 4 ? parts : [undefined, ...parts];
+    if (!host) throw new Error('empty host');
+    return {
+      bindHost: bindAddress(bind),
+      bindPort: parsePort(port!, 'port', true),
+      host,
+      hostPort: parsePort(hostPort!, 'host port', false),
+    };
+  } catch (err) {
+    throw usageError('BAD_FORWARD', `bad -L "${spec}": ${(err as Error).message}`, 'use -L [bind:]port:host:hostport, e.g. -L 5432:db.internal:5432');
+  }
+}
+
+export interface LocalListener {
+  host: string;
+  port: number;
+  /** Connections being forwarded right now. */
+  active(): number;
+  close(): Promise<void>;
+}
+
+/** Listen on the bind address; errors (port in use) are EicErrors. */
+export async function listen(server: Server, host: string, port: number, what: string): Promise<{ host: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => { server.removeListener('error', reject); resolve(); });
+  }).catch((err: NodeJS.ErrnoException) => {
+    const shown = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+    throw new EicError(ExitCode.connection, 'LISTEN_FAILED', `cannot listen on ${shown} for ${what}: ${err.code ?? err.message}`,
+      err.code === 'EADDRINUSE' ? 'pick another local port' : undefined, { cause: err });
+  });
+  const addr = server.address() as { address: string; port: number };
+  return { host: addr.address, port: addr.port };
+}
+
+export async function startLocalForward(client: Client, spec: LocalForwardSpec, logger: Logger): Promise<LocalListener> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (sock) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    sock.pause();
+    const from = `${sock.remoteAddress}:${sock.remotePort}`;
+    forwardOut(client, sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, spec.host, spec.hostPort)
+      .then((ch) => {
+        logger.debug(`-L: ${from} -> ${spec.host}:${spec.hostPort} open`);
+        return bridge(sock, ch).then(() => logger.debug(`-L: ${from} closed`));
+      })
+      .catch((err: Error) => {
+        logger.warn(`-L ${spec.bindPort}: ${err.message}`);
+        sock.destroy();
+      });
+  });
+  const where = await listen(server, spec.bindHost, spec.bindPort, `-L ${spec.bindPort}:${spec.host}:${spec.hostPort}`);
+  return {
+    ...where,
+    active: () => sockets.size,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
