@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { registerProxy } from './proxy.js';
+import { registerSandbox } from './sandbox.js';
 import { registerTunnel } from './tunnel.js';
 import { registerSshConfig } from './ssh-config.js';
 
@@ -28,5 +29,6 @@ export function buildProgram(ctx: CommandContext): Command {
   registerProxy(program, ctx);
   registerTunnel(program, ctx);
   registerSshConfig(program, ctx);
+  registerSandbox(program, ctx);
   return program;
 }
