@@ -1,0 +1,216 @@
+/**
+ * Opens the OpenTunnel WebSocket (protocol §3) and turns every way that can fail into one
+ * EicError that says what failed and what to check. The presigned URL is a bearer credential
+ * for 60 s: it never appears in a message, only its host does.
+ *
+ * The socket is handed over *paused*: the endpoint may send bytes (an SSH banner) in the same
+ * TCP segment as the upgrade answer, and ws would emit them before the caller's `await`
+ * resumes and attaches a listener. relay() and tunnelStream() resume it; any other caller
+ * must call `ws.resume()` after attaching its 'message' listener.
+ */
+import { readFileSync } from 'node:fs';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { rootCertificates } from 'node:tls';
+import WebSocket from 'ws';
+import { EicError, ExitCode } from '../errors.js';
+import { redact, silentLogger, type Logger } from '../log.js';
+
+export interface ConnectOptions {
+  /** A presigned wss:// URL. */
+  url: string;
+  /** Extra trusted CAs (added to Node's built-in roots), e.g. from AWS_CA_BUNDLE. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** e.g. an HTTPS proxy agent. */
+  agent?: Agent;
+  /** Whole handshake budget: DNS, TCP, TLS and the HTTP upgrade. Default 15000. */
+  handshakeTimeoutMs?: number;
+  logger?: Logger;
+  /** Default `eic/<version>`. */
+  userAgent?: string;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+/** A refusal body is a short JSON document; never buffer more than this of it. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+let cachedVersion: string | undefined;
+function defaultUserAgent(): string {
+  if (cachedVersion === undefined) {
+    try {
+      // dist/src/tunnel/connect.js → the repository's package.json
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      cachedVersion = pkg.version ?? '0.0.0';
+    } catch {
+      cachedVersion = '0.0.0';
+    }
+  }
+  return `eic/${cachedVersion}`;
+}
+
+function trustedCas(extra: ConnectOptions['ca']): Array<string | Buffer> | undefined {
+  if (extra === undefined) return undefined;
+  // Node's `ca` option replaces the built-in roots; an AWS_CA_BUNDLE adds to them.
+  return [...rootCertificates, ...(Array.isArray(extra) ? extra : [extra])];
+}
+
+export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
+  const log = opts.logger ?? silentLogger;
+  const timeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  let host: string;
+  try {
+    const u = new URL(opts.url);
+    if (u.protocol !== 'wss:' && u.protocol !== 'ws:') throw new Error('not a WebSocket URL');
+    host = u.host;
+  } catch {
+    return Promise.reject(new EicError(ExitCode.connection, 'tunnel-url', 'invalid OpenTunnel URL (expected wss://…)'));
+  }
+
+  return new Promise<WebSocket>((resolve, reject) => {
+    let settled = false;
+    let ws: WebSocket;
+    const fail = (err: EicError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      log.debug(`tunnel to ${host} failed: ${err.message}`);
+      reject(err);
+      ws?.terminate();
+    };
+
+    log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
+    try {
+      ws = new WebSocket(opts.url, {
+        perMessageDeflate: false,
+        ca: trustedCas(opts.ca),
+        agent: opts.agent,
+        headers: { 'User-Agent': opts.userAgent ?? defaultUserAgent() },
+        followRedirects: false,
+      });
+    } catch (err) {
+      // ws puts the URL into its own messages: never pass them on.
+      reject(new EicError(ExitCode.connection, 'tunnel-url', 'invalid OpenTunnel URL', undefined, { cause: redactedCause(err) }));
+      return;
+    }
+
+    // Our own timer rather than ws's handshakeTimeout, so that a timeout is known as one.
+    const timer = setTimeout(() => fail(new EicError(ExitCode.connection, 'tunnel-timeout',
+      `timed out after ${formatSeconds(timeoutMs)} opening the tunnel to ${host}`,
+      'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)')), timeoutMs);
+
+    // Errors after a failure (ws reports the abort we caused) and after the hand-over (the
+    // relay attaches its own listener) must not crash the process.
+    ws.on('error', (err) => fail(describeConnectError(err, host)));
+    ws.once('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {
+      readRefusal(res).then((err) => fail(err), () => fail(refusalError(res.statusCode ?? 0, res.headers, '')));
+    });
+    ws.once('open', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.pause(); // see the comment at the top of this file
+      log.debug(`tunnel to ${host} open`);
+      resolve(ws);
+    });
+  });
+}
+
+function readRefusal(res: IncomingMessage): Promise<EicError> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = () => resolve(refusalError(res.statusCode ?? 0, res.headers, Buffer.concat(parts).toString('utf8')));
+    res.on('data', (chunk: Buffer) => {
+      if (size >= MAX_ERROR_BODY) return;
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BODY) done();
+    });
+    res.once('end', done);
+    res.once('close', done);
+    res.once('error', reject);
+  });
+}
+
+/** "OpenTunnel refused (403): <Message> (request id …)" with a hint that fits the status. */
+export function refusalError(status: number, headers: IncomingMessage['headers'], body: string): EicError {
+  const requestId = headerValue(headers['x-amzn-requestid']) ?? headerValue(headers['x-amz-request-id']);
+  let message = '';
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const m = json.Message ?? json.message ?? json.errorMessage;
+    if (typeof m === 'string') message = m;
+  } catch {
+    // Not JSON: show the start of the text, if it is short and printable.
+    const text = body.trim();
+    if (text && text.length <= 300 && !/[\x00-\x08]/.test(text)) message = text.replace(/\s+/g, ' ');
+  }
+  const text = `OpenTunnel refused (${status})${message ? `: ${message}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
+  return new EicError(ExitCode.connection, 'tunnel-refused', redact(text), refusalHint(status));
+}
+
+function refusalHint(status: number): string | undefined {
+  if (status === 403 || status === 401) {
+    return 'check that your IAM identity may call ec2-instance-connect:OpenTunnel on this endpoint, including any remotePort, privateIpAddress or maxTunnelDuration conditions, and that your clock is right';
+  }
+  if (status === 400) return 'check the instance IP, the remote port (only 22 and 3389 are allowed) and --max-tunnel-duration (1..3600)';
+  if (status === 429) return 'the endpoint is throttling or at its limit of 20 concurrent connections; try again shortly';
+  if (status >= 500) return 'the endpoint had a problem; try again, and check the AWS Health Dashboard if it persists';
+  return undefined;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Map a Node/ws connection error to what failed and what to check. */
+export function describeConnectError(err: Error & { code?: string }, host: string): EicError {
+  if (err instanceof EicError) return err; // e.g. a proxy agent's own refusal
+  const code = err.code ?? '';
+  const cause = { cause: redactedCause(err) };
+  const c = ExitCode.connection;
+  if (TLS_TRUST_CODES.has(code)) {
+    return new EicError(c, 'tunnel-tls-untrusted', `the TLS certificate of ${host} is not trusted (${code})`,
+      'if a proxy or private CA sits in between, point AWS_CA_BUNDLE at its CA certificate bundle', cause);
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new EicError(c, 'tunnel-tls-date', `the TLS certificate of ${host} is not valid now (${code})`, 'check the system clock', cause);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new EicError(c, 'tunnel-tls-name', `the TLS certificate of ${host} does not match that name`,
+      'check the endpoint DNS name (--eice-dns-name) and any proxy that intercepts TLS', cause);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+    return new EicError(c, 'tunnel-dns', `cannot resolve ${host.replace(/:\d+$/, '')} (${code})`,
+      'check the endpoint DNS name, your DNS and network connection', cause);
+  }
+  if (code === 'ECONNREFUSED') {
+    return new EicError(c, 'tunnel-refused-tcp', `connection to ${host} refused`,
+      'check the endpoint name and port, and any HTTPS_PROXY setting', cause);
+  }
+  if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EPIPE') {
+    return new EicError(c, 'tunnel-network', `cannot reach ${host} (${code})`,
+      'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)', cause);
+  }
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS|certificate/i.test(err.message)) {
+    return new EicError(c, 'tunnel-tls', `TLS with ${host} failed: ${redact(err.message)}`,
+      'check AWS_CA_BUNDLE and any proxy that intercepts TLS', cause);
+  }
+  return new EicError(c, 'tunnel-connect', `cannot open the tunnel to ${host}: ${redact(err.message)}`, undefined, cause);
+}
+
+/** The error itself may quote the URL (ws does): keep only a redacted copy as the cause. */
+function redactedCause(err: unknown): Error {
+  const e = err as Error & { code?: string };
+  const copy = new Error(redact(String(e?.message ?? err)));
+  if (e?.code) (copy as Error & { code?: string }).code = e.code;
+  return copy;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

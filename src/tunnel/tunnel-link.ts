@@ -1,0 +1,224 @@
+/**
+ * The tunnel side of the byte path: framing, backpressure signals, keep-alive and the reading
+ * of how a tunnel ended. relay() and tunnelStream() (relay.ts) put a local stream on the other
+ * side; this file knows nothing about that side.
+ *
+ * Framing (protocol §3): client frames are binary, at most 65,000 payload bytes, never empty.
+ * A larger chunk is cut into equal parts with subarray(): no copy here (ws copies once anyway,
+ * to mask). Inbound, a text frame is an error.
+ *
+ * Backpressure out: send() reports "stop" once ws.bufferedAmount would pass SEND_HIGH_WATER and
+ * then calls back when the last frame of that chunk has been handed to the kernel (writes are
+ * ordered, so everything before it has been too). One callback per blocking chunk, no promise
+ * per frame. Backpressure in: pauseInbound()/resumeInbound() stop reading the TLS socket.
+ */
+import WebSocket from 'ws';
+import { EicError, ExitCode } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+
+export const MAX_FRAME_BYTES = 65_000;
+/** Bytes queued towards the endpoint before the local side is paused. */
+export const SEND_HIGH_WATER = 1024 * 1024;
+/** How long a closing tunnel may make no progress before it is cut. */
+export const CLOSE_GRACE_MS = 2_000;
+export const DEFAULT_KEEPALIVE_MS = 30_000;
+
+export interface LinkOptions {
+  logger?: Logger;
+  /** Ping interval; 0 turns keep-alive off. Default 30000. */
+  keepAliveMs?: number;
+}
+
+export interface LinkEnd {
+  code: number;
+  reason: string;
+  /** Set when the tunnel failed; undefined for a normal end. */
+  error?: EicError;
+}
+
+export interface LinkHandlers {
+  onData(chunk: Buffer): void;
+  /** Called once, when the WebSocket is closed. */
+  onEnd(end: LinkEnd): void;
+}
+
+const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
+const C = ExitCode.connection;
+
+export function tunnelLost(detail?: string): EicError {
+  return new EicError(C, 'tunnel-lost', `tunnel connection lost${detail ? ` (${detail})` : ''}`,
+    'the endpoint or the network dropped the connection; try again');
+}
+
+export class TunnelLink {
+  bytesIn = 0;
+  bytesOut = 0;
+  private closing = false;
+  private ended = false;
+  private failure?: EicError;
+  private wsError?: Error & { code?: string };
+  private inboundPaused = false;
+  private alive = true;
+  private pingOutstanding = false;
+  private graceTimer?: NodeJS.Timeout;
+  private keepAliveTimer?: NodeJS.Timeout;
+  private readonly log: Logger;
+
+  constructor(private readonly ws: WebSocket, private readonly handlers: LinkHandlers, opts: LinkOptions = {}) {
+    this.log = opts.logger ?? silentLogger;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', this.onMessage);
+    ws.on('pong', this.onPong);
+    ws.on('error', this.onError);
+    ws.on('close', this.onClose);
+    const every = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    if (every > 0) this.keepAliveTimer = setInterval(this.keepAlive, every).unref();
+    // A tunnel that died between connectTunnel() and here will not emit 'close' again.
+    if (ws.readyState === WebSocket.CLOSED) queueMicrotask(() => this.onClose(1006, Buffer.alloc(0)));
+  }
+
+  /** Start reading from the tunnel (connectTunnel hands the socket over paused). */
+  start(): void {
+    if (!this.inboundPaused) this.ws.resume();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Queue a chunk towards the endpoint. Returns false when the caller should stop producing;
+   * `onDrain` is then called once, when the queue has been flushed. Never called when true.
+   */
+  send(chunk: Buffer, onDrain: () => void): boolean {
+    const ws = this.ws;
+    const n = chunk.length;
+    // After a close there is nowhere to send to; the end handler is on its way.
+    if (n === 0 || this.closing || ws.readyState !== WebSocket.OPEN) return true;
+    this.bytesOut += n;
+    const block = ws.bufferedAmount + n >= SEND_HIGH_WATER;
+    const cb = block ? () => { this.alive = true; onDrain(); } : undefined;
+    if (n <= MAX_FRAME_BYTES) {
+      ws.send(chunk, SEND_OPTS, cb);
+    } else {
+      // Equal parts, so a 64 KiB read becomes 2 × 32 KiB rather than 65,000 + 536.
+      const parts = Math.ceil(n / MAX_FRAME_BYTES);
+      const size = Math.ceil(n / parts);
+      for (let off = 0; off < n; off += size) {
+        const end = Math.min(off + size, n);
+        ws.send(chunk.subarray(off, end), SEND_OPTS, end === n ? cb : undefined);
+      }
+    }
+    return !block;
+  }
+
+  pauseInbound(): void {
+    if (this.inboundPaused) return;
+    this.inboundPaused = true;
+    this.ws.pause();
+  }
+
+  resumeInbound(): void {
+    if (!this.inboundPaused) return;
+    this.inboundPaused = false;
+    this.ws.resume();
+  }
+
+  /**
+   * End the tunnel normally: a close frame (1000) queued after everything already sent. If
+   * the endpoint neither answers nor takes our queued bytes for CLOSE_GRACE_MS, cut it.
+   */
+  close(): void {
+    if (this.closing || this.ended) return;
+    this.closing = true;
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    let last = ws.bufferedAmount;
+    const check = () => {
+      const now = ws.bufferedAmount;
+      if (now > 0 && now < last) {
+        last = now;
+        this.graceTimer = setTimeout(check, CLOSE_GRACE_MS).unref();
+      } else {
+        this.log.debug('the endpoint did not finish closing the tunnel in time; cutting it');
+        ws.terminate();
+      }
+    };
+    this.graceTimer = setTimeout(check, CLOSE_GRACE_MS).unref();
+  }
+
+  /** Cut the tunnel at once (the local side failed). The end is reported as normal. */
+  terminate(): void {
+    if (this.ended) return;
+    this.closing = true;
+    this.ws.terminate();
+  }
+
+  /** Fail the tunnel with an error: it is cut and the error reported through onEnd. */
+  private fail(err: EicError): void {
+    this.failure ??= err;
+    this.ws.terminate();
+  }
+
+  private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (this.failure) return;
+    this.alive = true;
+    if (!isBinary) {
+      this.fail(new EicError(C, 'tunnel-invalid-data', 'received invalid data from the endpoint (a text frame)',
+        'the endpoint did not speak the OpenTunnel protocol; check --eice-dns-name and any proxy in between'));
+      return;
+    }
+    if (data.length === 0) return;
+    this.bytesIn += data.length;
+    this.handlers.onData(data);
+  };
+
+  private readonly onPong = (): void => {
+    this.alive = true;
+    this.pingOutstanding = false;
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.wsError ??= err;
+  };
+
+  private readonly keepAlive = (): void => {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // While we are not reading (the local side is slow) a pong cannot arrive: not a loss.
+    if (this.pingOutstanding && !this.alive && !this.inboundPaused) {
+      this.fail(tunnelLost('no answer to keep-alive ping'));
+      return;
+    }
+    this.alive = false;
+    this.pingOutstanding = true;
+    this.ws.ping();
+  };
+
+  private readonly onClose = (code: number, reasonBuf: Buffer): void => {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.graceTimer);
+    clearInterval(this.keepAliveTimer);
+    const reason = reasonBuf.toString('utf8');
+    const error = this.failure ?? this.classify(code, reason);
+    this.log.debug(`tunnel closed (code ${code}${reason ? `, ${reason}` : ''})${error ? `: ${error.message}` : ''}`);
+    this.handlers.onEnd({ code, reason, error });
+  };
+
+  private classify(code: number, reason: string): EicError | undefined {
+    // 1005: a close frame without a code, as the reference client sends; a normal end.
+    if (code === 1000 || code === 1005) return undefined;
+    const e = this.wsError;
+    if (e?.code?.startsWith('WS_ERR')) {
+      return new EicError(C, 'tunnel-invalid-data', `received invalid data from the endpoint (${e.message})`);
+    }
+    if (code === 1006) {
+      // We cut it ourselves (local end or local error): not a tunnel failure.
+      if (this.closing) return undefined;
+      return tunnelLost(e?.message);
+    }
+    return new EicError(C, 'tunnel-closed',
+      reason ? `tunnel closed by the endpoint: ${reason} (code ${code})` : `tunnel closed by the endpoint with code ${code}`);
+  }
+}
