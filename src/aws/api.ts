@@ -50,13 +50,16 @@ export interface InstanceConnectApi {
   sendSSHPublicKey(input: SendSSHPublicKeyInput): Promise<SendSSHPublicKeyOutput>;
 }
 
-/** Every page of a NextToken-paginated call, in order. */
-export async function* pages<I extends { NextToken?: string }, O extends { NextToken?: string }>(
-  call: (input: I) => Promise<O>, input: I,
-): AsyncGenerator<O> {
+/**
+ * Every page of a NextToken-paginated call, in order. Typed by the call itself, so that
+ * `pages((i) => api.describeX(i), { Filters })` infers the page type without annotations.
+ */
+export async function* pages<F extends (input: any) => Promise<{ NextToken?: string }>>(
+  call: F, input: Parameters<F>[0],
+): AsyncGenerator<Awaited<ReturnType<F>>> {
   let token: string | undefined;
   do {
-    const out = await call({ ...input, NextToken: token });
+    const out = (await call({ ...input, NextToken: token })) as Awaited<ReturnType<F>>;
     yield out;
     token = out.NextToken || undefined;
   } while (token);

@@ -62,9 +62,13 @@ export function caFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
   return ca;
 }
 
+function safeJson(v: unknown): string {
+  try { return JSON.stringify(v); } catch { return String(v); }
+}
+
 /** The SDK's logger interface, routed to eic's debug output (the SDK is chatty on warn). */
 function sdkLogger(logger: Logger) {
-  const d = (...args: unknown[]) => logger.debug(`aws-sdk: ${args.map(String).join(' ')}`);
+  const d = (...args: unknown[]) => logger.debug(`aws-sdk: ${args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ')}`);
   return { debug: () => {}, info: () => {}, warn: d, error: d };
 }
 
@@ -78,26 +82,31 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const ic = await import('@aws-sdk/client-ec2-instance-connect');
   const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
 
-  // A probe client resolves region and FIPS from the profile exactly as the SDK would.
-  const probe = new ic.EC2InstanceConnectClient({ profile, logger: sdkLog });
+  // Probe clients resolve region and FIPS from the profile exactly as the SDK would.
   let region = opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   if (!region) {
+    const probe = new ic.EC2InstanceConnectClient({ profile, logger: sdkLog });
     try {
       region = await probe.config.region();
     } catch (err) {
       throw toEicError(err, { action: 'resolving the AWS region', profile });
+    } finally {
+      probe.destroy();
     }
   }
   if (!region) throw missingRegionError(profile);
   let fips = envBool(env.AWS_USE_FIPS_ENDPOINT);
   if (fips === undefined) {
+    // The SDK derives FIPS from the region too (fips-* pseudo regions), so it needs one.
+    const probe = new ic.EC2InstanceConnectClient({ profile, region, logger: sdkLog });
     try {
       fips = await probe.config.useFipsEndpoint();
     } catch (err) {
       throw toEicError(err, { action: 'reading use_fips_endpoint', profile });
+    } finally {
+      probe.destroy();
     }
   }
-  probe.destroy();
 
   // Static keys in env win unless a profile is named, as in the SDK's own chain.
   const envKeys = !profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

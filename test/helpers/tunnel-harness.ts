@@ -1,0 +1,106 @@
+// Shared by the proxy, tunnel and AWS tests: run eic and the real OpenSSH client as processes
+// against a sandbox, with a client key made by ssh-keygen in a temp dir and pushed through the
+// SDK's SendSSHPublicKey, and the sandbox instance's host key pinned in a known_hosts file.
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { eicBin } from './paths.js';
+
+// This test process loads the SDK too (to push keys); its Node 20 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
+
+/** Wait for a child to exit, collecting its output. */
+export function finished(child: ChildProcess): Promise<Finished> {
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => out.push(c));
+  child.stderr?.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+/** The environment eic gets: the sandbox's plus a clean HOME, no IMDS, no proxy. */
+export function eicEnv(sb: Sandbox, home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    ...sb.env, ...extra,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env;
+}
+
+export function spawnEic(args: string[], env: NodeJS.ProcessEnv, opts: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [eicBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+}
+
+/** Run eic to completion with `input` on stdin (closed right after). */
+export async function runEic(args: string[], env: NodeJS.ProcessEnv, input?: Buffer | string): Promise<Finished> {
+  const child = spawnEic(args, env);
+  const done = finished(child);
+  child.stdin!.end(input);
+  return done;
+}
+
+export interface SshClientKit {
+  dir: string;
+  keyPath: string;
+  publicKey: string;
+  knownHosts: string;
+  /** Push the public key for ec2-user on the instance (valid 60 s), through the SDK. */
+  push(instanceId: string): Promise<void>;
+  /** OpenSSH options: this key only, pinned host key under the instance id, no user config. */
+  sshOptions(instanceId: string): string[];
+  cleanup(): void;
+}
+
+export function sshClientKit(sb: Sandbox): SshClientKit {
+  const dir = mkdtempSync(join(tmpdir(), 'eic-test-ssh-'));
+  const keyPath = join(dir, 'id_ed25519');
+  const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', keyPath]);
+  if (gen.status !== 0) throw new Error(`ssh-keygen failed: ${gen.stderr}`);
+  const publicKey = readFileSync(`${keyPath}.pub`, 'utf8').trim();
+  const knownHosts = join(dir, 'known_hosts');
+  const lines = sb.config.instances.map((i) => sb.hostPublicKey(i.id) && `${i.id} ${sb.hostPublicKey(i.id)}`).filter(Boolean);
+  writeFileSync(knownHosts, lines.join('\n') + '\n');
+  const client = new EC2InstanceConnectClient({
+    region: sb.env.AWS_REGION, endpoint: sb.env.AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT,
+    credentials: { accessKeyId: sb.env.AWS_ACCESS_KEY_ID, secretAccessKey: sb.env.AWS_SECRET_ACCESS_KEY },
+  });
+  return {
+    dir, keyPath, publicKey, knownHosts,
+    async push(instanceId) {
+      const out = await client.send(new SendSSHPublicKeyCommand({ InstanceId: instanceId, InstanceOSUser: 'ec2-user', SSHPublicKey: publicKey }));
+      if (!out.Success) throw new Error('SendSSHPublicKey did not succeed');
+    },
+    sshOptions: (instanceId) => [
+      '-F', '/dev/null', '-i', keyPath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+      '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', `HostKeyAlias=${instanceId}`,
+      '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR',
+    ],
+    cleanup() { client.destroy(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** The ProxyCommand for ssh, running this repository's eic with node. */
+export function proxyCommand(extra = ''): string {
+  return `${process.execPath} ${eicBin} proxy ${extra}%h %p`.replace(/\s+/g, ' ');
+}
+
+export function tempHome(): { home: string; cleanup(): void } {
+  const home = mkdtempSync(join(tmpdir(), 'eic-test-home-'));
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** SHA-256 hex of a buffer. */
+export async function sha256(data: Buffer): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(data).digest('hex');
+}
