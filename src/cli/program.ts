@@ -10,6 +10,7 @@ import { registerProxy } from './proxy.js';
 import { registerSandbox } from './sandbox.js';
 import { registerTunnel } from './tunnel.js';
 import { registerSshConfig } from './ssh-config.js';
+import { registerSsh } from './ssh.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CommandContext): Command {
     });
   registerProxy(program, ctx);
   registerTunnel(program, ctx);
+  registerSsh(program, ctx);
   registerSshConfig(program, ctx);
   registerSandbox(program, ctx);
   return program;

@@ -49,6 +49,8 @@ export interface SshConnection {
   client: Client;
   /** Algorithms agreed in the handshake (cipher etc.), for -v and benchmarks. */
   negotiated?: { kex: string; serverHostKey: string; cs: { cipher: string }; sc: { cipher: string } };
+  /** Milliseconds from start to the end of key exchange, and from there to authenticated. */
+  timings: { handshakeMs: number; authMs: number };
 }
 
 /** ssh2's own host key preference (Node 20 always has ed25519). */
@@ -62,6 +64,7 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
   const client = new ssh2.Client();
   const started = Date.now();
   let negotiated: SshConnection['negotiated'];
+  let handshakeAt = 0;
   let lastAuthTried = '';
 
   const attempts: Array<() => unknown> = [
@@ -97,7 +100,6 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
       cipher: opts.ciphers ?? PREFERRED_CIPHERS,
       ...(opts.hostKeyAlgorithms ? { serverHostKey: opts.hostKeyAlgorithms } : {}),
     } as ConnectConfig['algorithms'],
-    debug: logger.verbose ? (msg: string) => { if (/handshake|Auth|auth|Agent/.test(msg)) logger.debug(`ssh2: ${msg}`); } : undefined,
   };
 
   return new Promise<SshConnection>((resolve, reject) => {
@@ -116,12 +118,15 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
       client.removeListener('close', onEarlyClose);
       // Errors after this point belong to the session (see watchConnection).
       client.on('error', () => {});
-      logger.debug(`ssh: authenticated as ${opts.username} in ${Date.now() - started} ms`);
-      resolve({ client, negotiated });
+      const now = Date.now();
+      logger.debug(`ssh: authenticated as ${opts.username} in ${now - started} ms`);
+      const handshakeMs = (handshakeAt || now) - started;
+      resolve({ client, negotiated, timings: { handshakeMs, authMs: now - started - handshakeMs } });
     };
     const onEarlyClose = () => fail(new Error('connection closed before authentication'));
     client.on('handshake', (n: SshConnection['negotiated']) => {
       negotiated = n;
+      handshakeAt = Date.now();
       logger.debug(`ssh: handshake done in ${Date.now() - started} ms (${n?.kex}, ${n?.serverHostKey}, ${n?.cs.cipher})`);
     });
     client.once('ready', onReady);
