@@ -76,9 +76,11 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   let forwarding: Forwarding | undefined;
   try {
     const opened = Date.now();
-    const sock = await openAndPush(target, key, push, osUser, opts, logger, phases);
     const file = knownHostsPath(io.env, opts.knownHosts);
     const alias = hostAlias(target.instance.id, opts.port);
+    const hostKeyAlgos = await hostKeyAlgorithms(file, alias, DEFAULT_HOST_KEY_ALGORITHMS);
+    // From here to connectSsh() nothing may await: ssh2 must be listening when the tunnel speaks.
+    const sock = await openAndPush(target, key, push, osUser, opts, logger, phases);
     conn = await connectSsh({
       sock,
       username: osUser,
@@ -86,7 +88,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
       agent,
       agentForward: opts.forwardAgent,
       hostVerifier: createHostVerifier({ file, alias, mode: strict, logger }),
-      hostKeyAlgorithms: await hostKeyAlgorithms(file, alias, DEFAULT_HOST_KEY_ALGORITHMS),
+      hostKeyAlgorithms: hostKeyAlgos,
       ciphers,
       keepaliveIntervalMs: opts.keepalive * 1000,
       authFailureHint: push
@@ -134,6 +136,7 @@ async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, 
       return ms;
     })
     : Promise.resolve(0);
+  const relay = import('../tunnel/relay.js');
   const opening = target.open(opts.port).then((ws) => ({ ws, ms: performance.now() - started }));
   const [p, o] = await Promise.allSettled([pushing, opening]);
   if (p.status === 'rejected' || o.status === 'rejected') {
@@ -142,7 +145,7 @@ async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, 
   }
   phases.mark('push', p.value);
   phases.mark('websocket (in parallel with push)', o.value.ms);
-  const { tunnelStream } = await import('../tunnel/relay.js');
+  const { tunnelStream } = await relay;
   return tunnelStream(o.value.ws, { logger });
 }
 

@@ -133,6 +133,13 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     client.on('error', fail);
     client.once('close', onEarlyClose);
     client.on('banner', (msg: string) => logger.info(msg.trimEnd()));
+    // The stream may have failed before we got here (a tunnel dropped at once): ssh2 would
+    // never hear of it, so report its error now.
+    const sock = opts.sock as Duplex & { errored?: Error | null };
+    if (sock.destroyed) {
+      fail(sock.errored ?? new Error('the connection closed before the SSH handshake'));
+      return;
+    }
     client.connect(config);
   });
 }

@@ -1,0 +1,90 @@
+/**
+ * `eic ssh <target> -- command` as a real process against the sandbox (real EICE WebSocket,
+ * real SendSSHPublicKey, real OpenSSH sshd): output and exit status, stderr kept apart,
+ * stdin piped with its EOF, args joined as OpenSSH joins them, and 255 for eic's own
+ * connection failures.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { EICE_A } from './helpers/sandbox-tunnel.js';
+import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+
+describe('eic ssh -- command (sandbox)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let env: NodeJS.ProcessEnv;
+  let id: string;
+
+  before(async () => {
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
+    id = sb.env.EIC_SANDBOX_INSTANCE;
+  });
+  after(async () => {
+    await sb.close();
+    home.cleanup();
+  });
+
+  it('prints the output, keeps stderr apart, and exits 0', async () => {
+    const r = await runEic(['ssh', id, '--', 'echo out-$((6*7)); echo to-stderr >&2; whoami'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'out-42\nec2-user\n');
+    assert.match(r.stderr, /^to-stderr$/m);
+  });
+
+  it('exits with the remote status (3)', async () => {
+    const r = await runEic(['ssh', id, '--', 'exit 3'], env);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout.length, 0);
+  });
+
+  it('reaches the instance by Name tag and user@ form', async () => {
+    const r = await runEic(['ssh', 'ec2-user@web-1', '--', 'echo', 'by-name'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'by-name\n');
+  });
+
+  it('joins arguments with spaces, as OpenSSH does', async () => {
+    const r = await runEic(['ssh', id, '--', 'printf', '%s,', 'a', 'b c'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'a,b,c,');
+  });
+
+  it('pipes stdin through, with its EOF', async () => {
+    const data = randomBytes(1_500_000);
+    const r = await runEic(['ssh', id, '--', 'sha256sum; wc -c'], env, data);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), `${createHash('sha256').update(data).digest('hex')}  -\n0\n`);
+  });
+
+  it('exits 128+n when the remote command is killed by a signal', async () => {
+    const r = await runEic(['ssh', id, '--', 'kill -KILL $$'], env);
+    assert.equal(r.code, 128 + 9, r.stderr);
+  });
+
+  it('exits 255 when the tunnel is refused', async () => {
+    sb.faults.set(EICE_A, { kind: 'refuse', status: 403, message: 'User is not authorized to perform: ec2-instance-connect:OpenTunnel' }, { once: true });
+    const r = await runEic(['ssh', id, '--', 'echo never'], env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.equal(r.stdout.length, 0);
+    assert.match(r.stderr, /eic: OpenTunnel refused \(403\): User is not authorized/);
+  });
+
+  it('exits 255 when the tunnel drops before the SSH handshake', async () => {
+    sb.faults.set(EICE_A, { kind: 'drop', afterBytes: 0 }, { once: true });
+    const r = await runEic(['ssh', id, '--', 'echo never'], env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.equal(r.stdout.length, 0);
+    assert.match(r.stderr, /^eic: .*(tunnel|connection)/m);
+  });
+
+  it('exits 2 for a bad -L spec, before any AWS call', async () => {
+    const r = await runEic(['ssh', id, '-L', 'nonsense', '--', 'true'], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad -L "nonsense"/);
+  });
+});
