@@ -1,0 +1,182 @@
+// `eic tunnel` against the sandbox: real ssh through the local port (several at once, 64 MiB
+// each way), the per-connection log lines, the connection limit, failures of one connection
+// that leave the listener serving, a port in use, and a clean stop on SIGTERM.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { once } from 'node:events';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicEnv, finished, runEic, sha256, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+
+let sb: Sandbox;
+let kit: SshClientKit;
+let home: ReturnType<typeof tempHome>;
+let id: string;
+let endpointId: string;
+
+before(async () => {
+  sb = await startSandbox({ requireSshd: true });
+  kit = sshClientKit(sb);
+  home = tempHome();
+  id = sb.env.EIC_SANDBOX_INSTANCE;
+  endpointId = sb.config.endpoints[0].id;
+});
+after(async () => {
+  kit?.cleanup();
+  home?.cleanup();
+  await sb?.close();
+});
+
+interface RunningTunnel { child: ChildProcess; port: number; stderr(): string; done: Promise<Finished>; stop(): Promise<Finished> }
+
+/** Start `eic tunnel` and wait for its "Listening on" line. */
+async function startTunnel(args: string[]): Promise<RunningTunnel> {
+  const child = spawnEic(['tunnel', id, '--local-port', '0', ...args], eicEnv(sb, home.home));
+  const done = finished(child);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^Listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
+  });
+  return {
+    child, port, done, stderr: () => err,
+    stop: async () => { child.kill('SIGTERM'); return done; },
+  };
+}
+
+async function sshPort(port: number, command: string, input?: Buffer): Promise<Finished> {
+  const child = spawn('ssh', [...kit.sshOptions(id), '-p', String(port), 'ec2-user@127.0.0.1', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin!.end(input);
+  return done;
+}
+
+/** Resolves when `text` has appeared in the tunnel's stderr. */
+async function stderrShows(t: RunningTunnel, pattern: RegExp): Promise<void> {
+  while (!pattern.test(t.stderr())) {
+    if (t.child.exitCode !== null) throw new Error(`eic tunnel exited; stderr: ${t.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('ssh -p through eic tunnel runs commands, several sessions at once, each on its own tunnel', async () => {
+  const t = await startTunnel([]);
+  try {
+    await kit.push(id);
+    const runs = await Promise.all([1, 2, 3, 4].map((n) => sshPort(t.port, `sleep 0.5; echo tunnel ${n} as $(id -un)`)));
+    runs.forEach((r, i) => {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.toString(), `tunnel ${i + 1} as ec2-user\n`);
+    });
+    await stderrShows(t, /(connection \d+ closed[^\n]*\n[^]*){4}/);
+    assert.equal((t.stderr().match(/^connection \d+ from 127\.0\.0\.1:\d+ opened$/gm) ?? []).length, 4);
+  } finally {
+    const end = await t.stop();
+    assert.equal(end.code, 0, end.stderr);
+  }
+});
+
+test('64 MiB each way through eic tunnel arrives intact', async () => {
+  const t = await startTunnel([]);
+  try {
+    await kit.push(id);
+    const data = randomBytes(64 * 1024 * 1024);
+    const up = await sshPort(t.port, 'sha256sum', data);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(up.stdout.toString().split(' ')[0], await sha256(data));
+
+    await kit.push(id);
+    const down = await sshPort(t.port, "bash -c 'head -c 64M /dev/urandom | tee >(sha256sum >&2)'");
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(down.stdout.length, 64 * 1024 * 1024);
+    assert.equal(await sha256(down.stdout), /\b([0-9a-f]{64})\b/.exec(down.stderr)?.[1]);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('SIGTERM closes the listener and the open tunnels, and eic exits 0', async () => {
+  const t = await startTunnel([]);
+  const sock = connect(t.port, '127.0.0.1');
+  const banner = await once(sock, 'data');
+  assert.match(String(banner[0]), /^SSH-2\.0-/);
+  assert.equal(sb.activeTunnels(endpointId), 1);
+  const closed = once(sock, 'close');
+  const end = await t.stop();
+  await closed;
+  assert.equal(end.code, 0, end.stderr);
+  assert.match(end.stderr, /SIGTERM: closing the listener and 1 open tunnel/);
+  // The listener is gone and the endpoint has seen the tunnel end.
+  await assert.rejects(new Promise((resolve, reject) => connect(t.port, '127.0.0.1').on('connect', resolve).on('error', reject)), /ECONNREFUSED/);
+  while (sb.activeTunnels(endpointId) !== 0) await new Promise((r) => setTimeout(r, 20));
+});
+
+test('connections over --max-connections are refused with a message while the open one stays up', async () => {
+  const t = await startTunnel(['--max-connections', '1']);
+  try {
+    const first = connect(t.port, '127.0.0.1');
+    await once(first, 'data');
+    const second = connect(t.port, '127.0.0.1');
+    await once(second, 'close');
+    await stderrShows(t, /refused connection from 127\.0\.0\.1:\d+: 1 tunnels already open \(--max-connections 1\)/);
+    assert.equal(first.destroyed, false);
+    assert.equal(sb.activeTunnels(endpointId), 1);
+    first.destroy();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a refused or failed tunnel is reported for that connection and the listener keeps serving', async () => {
+  const t = await startTunnel([]);
+  try {
+    sb.faults.set(endpointId, { kind: 'refuse', status: 403, message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: ec2-instance-connect:OpenTunnel' }, { once: true });
+    const refused = connect(t.port, '127.0.0.1');
+    refused.on('error', () => {}).resume();
+    await once(refused, 'close');
+    await stderrShows(t, /connection 1 failed: .*not authorized to perform: ec2-instance-connect:OpenTunnel/);
+
+    sb.faults.set(endpointId, { kind: 'close-after', bytes: 10, code: 1008, reason: 'Tunnel max duration reached' }, { once: true });
+    const expired = connect(t.port, '127.0.0.1');
+    expired.on('error', () => {}).resume();
+    await once(expired, 'close');
+    await stderrShows(t, /connection 2 failed: .*Tunnel max duration reached/);
+
+    await kit.push(id);
+    const ok = await sshPort(t.port, 'echo still serving');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout.toString(), 'still serving\n');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a local port in use is an immediate error, before any AWS call', async () => {
+  const busy: Server = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  try {
+    const port = (busy.address() as AddressInfo).port;
+    // EC2 unreachable: had eic called AWS first, the error would be about that.
+    const r = await runEic(['tunnel', id, '--local-port', String(port)], eicEnv(sb, home.home, { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:1' }));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use \\(pick another --local-port, or --local-port 0 for a free one\\)`));
+  } finally {
+    busy.close();
+  }
+});
+
+test('--max-connections above the endpoint limit of 20 is refused with a hint', async () => {
+  const r = await runEic(['tunnel', id, '--local-port', '0', '--max-connections', '21'], eicEnv(sb, home.home));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--max-connections 21 is above the endpoint's limit of 20 concurrent tunnels \(use at most 20/);
+});
+
+
