@@ -326,6 +326,16 @@ describe('EC2 Query API requests', () => {
     unknown.destroy();
   });
 
+  test('a request signed 20 minutes ago is RequestExpired', async () => {
+    const c = new EC2Client({
+      endpoint: server.url, region: config.region, credentials: DEFAULT_CREDENTIALS, maxAttempts: 1, systemClockOffset: -20 * 60 * 1000,
+    });
+    const f = await failure(c.send(new DescribeInstancesCommand({})));
+    c.destroy();
+    assert.equal(f.name, 'RequestExpired');
+    assert.equal(f.status, 400);
+  });
+
   test('credentials with a session token are accepted when the token matches', async () => {
     const c = client({ credentials: TOKEN_CREDS });
     assert.equal((await c.send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] }))).Reservations?.length, 1);

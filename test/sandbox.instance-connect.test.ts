@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
-import { EC2InstanceConnectClient, SendSSHPublicKeyCommand, type SendSSHPublicKeyCommandInput } from '@aws-sdk/client-ec2-instance-connect';
+import { EC2InstanceConnectClient, SendSerialConsoleSSHPublicKeyCommand, SendSSHPublicKeyCommand, type SendSSHPublicKeyCommandInput } from '@aws-sdk/client-ec2-instance-connect';
 import { startApiServer } from '../src/sandbox/api-server.js';
 import { DEFAULT_CREDENTIALS, defaultConfig, type CredentialConfig } from '../src/sandbox/config.js';
 import { KeyStore } from '../src/sandbox/key-store.js';
@@ -20,8 +20,8 @@ const WEB = config.instances[0];            // running, us-east-1a
 const WORKER = config.instances[1];         // running, us-east-1b
 const STOPPED = config.instances.find((i) => i.state === 'stopped')!;
 
-// Short-lived keys so that expiry can be waited out.
-const keys = new KeyStore(1);
+// AWS's 60 s validity, shortened to 1 s in the test that waits for a key to expire.
+const keys = new KeyStore(60);
 let server: Awaited<ReturnType<typeof startApiServer>>;
 let eic: EC2InstanceConnectClient;
 
@@ -89,7 +89,8 @@ describe('SendSSHPublicKey', () => {
   test('accepts a key, which the instance then serves for that user only, until it expires', async () => {
     const line = ed25519Line();
     assert.equal(line.length, 80, 'an ed25519 line without comment is the shortest valid key');
-    const r = await send({ SSHPublicKey: line, AvailabilityZone: 'us-east-1a' });
+    keys.setValiditySeconds(1);
+    const r = await send({ SSHPublicKey: line, AvailabilityZone: 'us-east-1a' }).finally(() => keys.setValiditySeconds(60));
     assert.equal(r.Success, true);
     assert.match(r.RequestId ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(r.$metadata.httpStatusCode, 200);
@@ -198,6 +199,16 @@ describe('SendSSHPublicKey', () => {
       assert.equal(f.status, 403);
       assert.ok(!(await activeKeys(WORKER.id, 'ec2-user')).lines.includes(line));
     }
+  });
+});
+
+describe('other operations', () => {
+  test('an operation the sandbox does not implement is UnknownOperationException 400', async () => {
+    const f = await failure(eic.send(new SendSerialConsoleSSHPublicKeyCommand({ InstanceId: WEB.id, SSHPublicKey: ed25519Line() })));
+    assert.deepEqual(f, {
+      name: 'UnknownOperationException', status: 400,
+      message: 'Unknown operation AWSEC2InstanceConnectService.SendSerialConsoleSSHPublicKey',
+    });
   });
 });
 
