@@ -1,0 +1,55 @@
+// Long-running pieces of the benchmark: an `eic tunnel` listener, and a slow reader.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { watchRss } from './rss.mjs';
+
+/** Start `eic tunnel <inst> --local-port 0`; resolves with its port, its peak RSS so far, stop(). */
+export function startTunnel(eic, inst, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [eic, 'tunnel', inst, '--local-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const w = watchRss(child.pid);
+    let out = '';
+    let peak = 0;
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Listening on [^\s]*:(\d+)/.exec(out);
+      if (m) resolve({
+        port: Number(m[1]),
+        peak: () => { peak = Math.max(peak, w.stop()); return peak; },
+        stop: () => { w.stop(); child.kill('SIGTERM'); },
+      });
+    });
+    child.stderr.resume();
+    child.on('exit', (code) => reject(new Error(`eic tunnel exited ${code}`)));
+  });
+}
+
+/**
+ * Read a command's stdout at about 10 MB/s, so that every buffer between the instance and us
+ * fills up: what matters then is how much memory eic lets itself hold. Resolves with the peak
+ * RSS (KiB) that `rss` reports ('self' = the spawned process itself).
+ */
+export function slowReaderCase(cmd, args, env, rss, rssFile) {
+  return new Promise((resolve, reject) => {
+    if (rssFile) writeFileSync(rssFile, '0');
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const w = rss === 'self' ? watchRss(child.pid) : undefined;
+    const perTick = 1_000_000; // 10 MB/s in 100 ms ticks
+    let budget = perTick;
+    let got = 0;
+    const tick = setInterval(() => { budget = perTick; child.stdout.resume(); }, 100);
+    child.stdout.on('data', (d) => {
+      got += d.length;
+      budget -= d.length;
+      if (budget <= 0) child.stdout.pause();
+    });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      clearInterval(tick);
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.trim()}`));
+      resolve({ bytes: got, rssKiB: w ? w.stop() : rss() });
+    });
+  });
+}
+

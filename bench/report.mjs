@@ -1,0 +1,67 @@
+// Turns one benchmark run into bench/RESULTS.md: figures, same-run ratios, targets met or not.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const mib = (kib) => (kib / 1024).toFixed(1);
+const ok = (pass) => (pass ? 'met' : '**missed**');
+
+export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, lat, machine }) {
+  const direct = results['OpenSSH direct'].mbps;
+  const naive = results['ssh + naive ws relay'].mbps;
+  const rows = Object.entries(results).map(([name, r]) => {
+    const ratio = r.mbps / direct;
+    const isEic = name.includes('eic');
+    const target = isEic ? `${ok(ratio >= 0.75 && r.mbps > naive)} (≥ 0.75×, > naive)` : '';
+    const rss = name === 'OpenSSH direct' ? '–' : `${mib(r.rss)} MiB${isEic ? ` (${ok(r.rss <= 64 * 1024)})` : ''}`;
+    return `| ${name} | ${r.mbps.toFixed(0)} | ${ratio.toFixed(2)}× | ${(r.mbps / naive).toFixed(2)}× | ${rss} | ${target} |`;
+  });
+  const slowRows = Object.entries(slow).map(([name, s]) =>
+    `| ${name} | ${(s.bytes / 1048576).toFixed(0)} MiB | ${mib(s.rssKiB)} MiB | ${ok(s.rssKiB <= 64 * 1024)} |`);
+  const previousNotes = notesOf(file);
+  const text = `# Benchmark results
+
+Produced by \`npm run bench\` (bench/run.mjs); every figure below comes from one run, on one
+machine, against the same sandbox and sshd. Ratios are the point: the machines are shared.
+
+Machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ${machine.ssh}. Run on ${machine.date}.
+
+## Throughput: ${MB} MiB from the instance (median of ${REPS}, connection setup subtracted)
+
+Each case runs \`head -c ${MB}M /dev/zero\` on the instance with stdout to /dev/null locally.
+Setup time (a run of \`true\`) is measured in the same round and subtracted, so MB/s is the
+steady-state rate. RSS is the peak of the eic process (or the naive relay) in that case.
+
+| path | MB/s | vs OpenSSH direct | vs naive relay | peak RSS | target |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+## Memory with a slow reader (~10 MB/s), ${SLOW_MB} MiB
+
+| path | read | peak RSS of eic | ≤ 64 MiB |
+|---|---|---|---|
+${slowRows.join('\n')}
+
+## Start-up and connect latency (median of 7, whole process, cold)
+
+| what | ms | target |
+|---|---|---|
+| \`node -e 0\` (the floor) | ${lat.node.toFixed(0)} | |
+| \`eic --version\` | ${lat.version.toFixed(0)} | ${ok(lat.version <= 100)} (≤ 100 ms) |
+| \`eic list\` | ${lat.list.toFixed(0)} | |
+| \`eic ssh <instance> -- true\` | ${lat.connect.toFixed(0)} | ${ok(lat.connect <= 500)} (≤ 500 ms) |
+
+Phases of one \`eic ssh -v … -- true\`: ${lat.phases || 'n/a'}
+
+${previousNotes}`;
+  writeFileSync(file, text);
+}
+
+/** Keep the hand-written analysis (from "## What limits it" on) across runs. */
+function notesOf(file) {
+  try {
+    const old = readFileSync(file, 'utf8');
+    const i = old.indexOf('## What limits it');
+    return i >= 0 ? old.slice(i) : '## What limits it\n\n(to be written after profiling)\n';
+  } catch {
+    return '## What limits it\n\n(to be written after profiling)\n';
+  }
+}

@@ -1,0 +1,122 @@
+// `npm run bench`: throughput, memory and latency of eic against OpenSSH direct and a naive
+// relay, all measured in one run on the same sandbox and sshd (these machines are shared and
+// noisy, so only same-run ratios mean anything). Writes bench/RESULTS.md.
+//
+// Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (3), EIC_BENCH_SLOW_MB (100).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultConfig } from '../dist/src/sandbox/config.js';
+import { startSandbox } from '../dist/src/sandbox/index.js';
+import { watchRss } from './rss.mjs';
+import { slowReaderCase, startTunnel } from './cases.mjs';
+import { writeResults } from './report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const EIC = join(root, 'bin', 'eic.js');
+const MB = Number(process.env.EIC_BENCH_MB ?? 1024);
+const REPS = Number(process.env.EIC_BENCH_REPS ?? 3);
+const SLOW_MB = Number(process.env.EIC_BENCH_SLOW_MB ?? 100);
+const log = (s) => process.stderr.write(s + '\n');
+
+const config = defaultConfig();
+config.keyValiditySeconds = 24 * 3600; // the bench measures the byte path, not the 60 s window
+const sb = await startSandbox({ config, requireSshd: true });
+const tmp = mkdtempSync(join(tmpdir(), 'eic-bench-'));
+const inst = sb.env.EIC_SANDBOX_INSTANCE;
+const direct = sb.instanceAddress(inst);
+spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(tmp, 'id')]);
+sb.keys.push(inst, 'ec2-user', readFileSync(join(tmp, 'id.pub'), 'utf8'));
+const env = { ...process.env, ...sb.env, EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') };
+const naiveEnv = {
+  ...env,
+  EIC_BENCH_NAIVE: JSON.stringify({
+    dnsName: `localhost:${sb.eiceAddress.port}`, endpointId: sb.config.endpoints[0].id,
+    ip: sb.config.instances.find((i) => i.id === inst).privateIpAddress, region: sb.config.region,
+    credentials: sb.config.credentials[0], caFile: sb.env.AWS_CA_BUNDLE,
+  }),
+};
+const sshBase = ['-F', '/dev/null', '-i', join(tmp, 'id'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+  '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'];
+const rssFile = join(tmp, 'rss');
+const wrap = (cmd) => `${process.execPath} ${join(root, 'bench', 'rss-wrap.mjs')} ${rssFile} ${cmd}`;
+
+/** Run a command with stdout to /dev/null; wall time in ms, and the peak RSS of `watchPid` or the wrapper's file. */
+function timed(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    writeFileSync(rssFile, '0');
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env: opts.env ?? env, stdio: [opts.stdin ?? 'ignore', openSync('/dev/null', 'w'), 'pipe'] });
+    const w = opts.watchSelf ? watchRss(child.pid) : undefined;
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      const ms = performance.now() - t0;
+      const rss = w ? w.stop() : Number(readFileSync(rssFile, 'utf8'));
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
+      else resolve({ ms, rssKiB: rss, stderr: err });
+    });
+  });
+}
+
+let tunnel;
+const cases = {
+  'OpenSSH direct': (remote) => timed('ssh', [...sshBase, '-p', String(direct.port), `ec2-user@${direct.host}`, remote]),
+  'ssh + eic proxy': (remote) => timed('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${EIC} proxy %h %p`)}`, `ec2-user@${inst}`, remote]),
+  'ssh + eic tunnel': (remote) => timed('ssh', [...sshBase, '-p', String(tunnel.port), 'ec2-user@127.0.0.1', remote]).then((r) => ({ ...r, rssKiB: tunnel.peak() })),
+  'ssh + naive ws relay': (remote) => timed('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${join(root, 'bench', 'naive-relay.mjs')}`)}`, `ec2-user@${inst}`, remote], { env: naiveEnv }),
+  'eic ssh': (remote) => timed(process.execPath, [EIC, 'ssh', inst, '--', remote], { watchSelf: true }),
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = {};
+try {
+  tunnel = await startTunnel(EIC, inst, env);
+  log(`bench: ${MB} MiB from the instance, ${REPS} rounds, cases interleaved`);
+  const big = `head -c ${MB}M /dev/zero`;
+  for (const name of Object.keys(cases)) results[name] = { setup: [], big: [], rss: 0 };
+  for (let r = 0; r < REPS; r++) {
+    for (const [name, run] of Object.entries(cases)) {
+      const setup = await run('true');
+      const res = await run(big);
+      results[name].setup.push(setup.ms);
+      results[name].big.push(res.ms);
+      results[name].rss = Math.max(results[name].rss, res.rssKiB, setup.rssKiB);
+      log(`  ${name}: ${(MB / ((res.ms - setup.ms) / 1000)).toFixed(0)} MB/s (setup ${setup.ms.toFixed(0)} ms)`);
+    }
+  }
+  for (const r of Object.values(results)) r.mbps = MB / ((median(r.big) - median(r.setup)) / 1000);
+
+  log(`bench: slow reader (~10 MB/s), ${SLOW_MB} MiB`);
+  const slow = {
+    'ssh + eic proxy': await slowReaderCase('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${EIC} proxy %h %p`)}`, `ec2-user@${inst}`, `head -c ${SLOW_MB}M /dev/zero`], env, () => Number(readFileSync(rssFile, 'utf8')), rssFile),
+    'ssh + eic tunnel': await slowReaderCase('ssh', [...sshBase, '-p', String(tunnel.port), 'ec2-user@127.0.0.1', `head -c ${SLOW_MB}M /dev/zero`], env, () => tunnel.peak()),
+    'eic ssh': await slowReaderCase(process.execPath, [EIC, 'ssh', inst, '--', `head -c ${SLOW_MB}M /dev/zero`], env, 'self'),
+  };
+
+  log('bench: start-up and connect latency');
+  const lat = { version: [], node: [], connect: [], list: [], phases: '' };
+  for (let i = 0; i < 7; i++) {
+    lat.node.push((await timed(process.execPath, ['-e', '0'])).ms);
+    lat.version.push((await timed(process.execPath, [EIC, '--version'])).ms);
+    lat.list.push((await timed(process.execPath, [EIC, 'list'])).ms);
+    const c = await timed(process.execPath, [EIC, 'ssh', '-v', inst, '--', 'true']);
+    lat.connect.push(c.ms);
+    lat.phases = c.stderr.split('\n').find((l) => l.includes('timing:')) ?? lat.phases;
+  }
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
+    ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
+    date: new Date().toISOString().slice(0, 10),
+  };
+  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, lat: {
+    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), list: median(lat.list), phases: lat.phases.replace(/^debug: /, ''),
+  }, machine });
+  log('bench: wrote bench/RESULTS.md');
+} finally {
+  tunnel?.stop();
+  await sb.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
