@@ -53,6 +53,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
     });
     req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client gone before the end of its body: nothing to answer (a no-op after 'end').
+    req.on('close', () => { if (!req.complete) reject(new Error('client closed the request early')); });
   });
 }
 
@@ -112,6 +114,7 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     route(req, requestId).then(
       (a) => send(res, requestId, a),
       (err: unknown) => {
+        if (!req.complete) { log.debug('sandbox api: client closed the request early'); res.destroy(); return; }
         // A bug or a broken config: answer 500 like AWS would, and say why on stderr.
         log.warn(`sandbox api: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) send(res, requestId, { status: 500, contentType: 'text/plain', body: 'internal error\n' });
