@@ -221,6 +221,14 @@ describe('DescribeInstances', () => {
     });
   });
 
+  test('more than 200 filter values in one call is FilterLimitExceeded', async () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `10.9.${i >> 8}.${i & 255}`);
+    assert.deepEqual(await instanceIds([{ Name: 'private-ip-address', Values: values(199) }, { Name: 'tag:Name', Values: ['x'] }]), []);
+    assert.deepEqual(await failure(ec2.send(new DescribeInstancesCommand({
+      Filters: [{ Name: 'private-ip-address', Values: values(200) }, { Name: 'tag:Name', Values: ['x'] }],
+    }))), { name: 'FilterLimitExceeded', message: 'The maximum number of filter values specified on a single call is 200', status: 400 });
+  });
+
   test('DryRun answers DryRunOperation once the request is valid', async () => {
     assert.equal((await failure(ec2.send(new DescribeInstancesCommand({ DryRun: true })))).name, 'DryRunOperation');
     assert.equal((await failure(ec2.send(new DescribeInstancesCommand({ DryRun: true, InstanceIds: ['i-0'] })))).name, 'InvalidInstanceID.Malformed');

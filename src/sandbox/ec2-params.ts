@@ -27,19 +27,27 @@ export function numberedList(params: Params, prefix: string): string[] {
 
 export interface Filter { name: string; values: string[] }
 
+/** EC2's limit on filter values per call, all filters together. */
+export const MAX_FILTER_VALUES = 200;
+
 export function parseFilters(params: Params): Filter[] {
   const indexes = new Set<number>();
   for (const k of params.keys()) {
     const m = /^Filter\.(\d+)\./.exec(k);
     if (m) indexes.add(Number(m[1]));
   }
-  return [...indexes].sort((a, b) => a - b).map((i) => {
+  const filters = [...indexes].sort((a, b) => a - b).map((i) => {
     const name = params.get(`Filter.${i}.Name`);
     if (!name) throw new Ec2Error('InvalidParameterValue', `The filter Filter.${i} has no Name`);
     const values = numberedList(params, `Filter.${i}.Value`);
     if (values.length === 0) throw new Ec2Error('InvalidParameterValue', `The filter '${name}' requires at least one value`);
     return { name, values };
   });
+  const count = filters.reduce((n, f) => n + f.values.length, 0);
+  if (count > MAX_FILTER_VALUES) {
+    throw new Ec2Error('FilterLimitExceeded', `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`);
+  }
+  return filters;
 }
 
 /**
