@@ -350,6 +350,26 @@ describe('EC2 Query API requests', () => {
     c.destroy();
   });
 
+  test('a broken config is InternalError 500, with the reason on the logger', async () => {
+    const broken = defaultConfig();
+    broken.instances.push({ id: 'i-0dddddddddddddddd', state: 'running', subnetId: 'subnet-0missing000000000', osUsers: [] });
+    const warnings: string[] = [];
+    const logger = { verbose: false, debug() {}, info() {}, warn: (m: string) => { warnings.push(m); } };
+    const s = await startApiServer({ config: broken, keys: new KeyStore(60), logger, endpointDnsName: () => ({ dnsName: 'x' }) });
+    const c = new EC2Client({ endpoint: s.url, region: broken.region, credentials: DEFAULT_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const f = await failure(c.send(new DescribeInstancesCommand({})));
+      assert.equal(f.name, 'InternalError');
+      assert.equal(f.status, 500);
+      assert.match(f.message, /subnet-0missing000000000/);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /i-0dddddddddddddddd names subnet subnet-0missing000000000/);
+    } finally {
+      c.destroy();
+      await s.close();
+    }
+  });
+
   test('an unsigned request gets EC2\'s XML error document', async () => {
     const res = await fetch(server.url, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeInstances&Version=2016-11-15',

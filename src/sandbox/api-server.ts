@@ -72,6 +72,17 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const ec2Opts = { config: opts.config, endpointDnsName: (e: EndpointConfig) => opts.endpointDnsName(e), startedAt };
 
+  /** A bug or a broken config becomes the API's own 500 error, so the SDK reports it sensibly. */
+  function internal<T>(run: () => T, answer: (message: string) => T): T {
+    try {
+      return run();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn(`sandbox api: ${message}`);
+      return answer(`The sandbox failed to answer: ${message}`);
+    }
+  }
+
   async function route(req: http.IncomingMessage, requestId: string): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const keysPath = KEYS_PATH.exec(url.pathname);
@@ -93,7 +104,8 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     if (typeof target === 'string') {
       const auth = verifyRequest(signed, { ...base, service: 'ec2-instance-connect' });
       const a = auth.ok
-        ? handleInstanceConnect(target, body, { config: opts.config, keys: opts.keys }, requestId)
+        ? internal(() => handleInstanceConnect(target, body, { config: opts.config, keys: opts.keys }, requestId),
+          (m) => connectErrorAnswer(new ConnectError('ServiceException', m, 500)))
         : connectErrorAnswer(new ConnectError('AuthException', auth.message, 403));
       log.debug(`sandbox api: ${target} -> ${a.status}`);
       return { ...a, contentType: JSON_CONTENT_TYPE };
@@ -104,7 +116,9 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     if (req.method === 'POST' && isForm) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
     if (!params.has('Action')) return { status: 404, contentType: 'text/plain', body: 'not found\n' };
     const auth = verifyRequest(signed, { ...base, service: 'ec2' });
-    const a = auth.ok ? handleEc2Query(params, ec2Opts, requestId) : ec2ErrorAnswer(ec2AuthError(auth), requestId);
+    const a = auth.ok
+      ? internal(() => handleEc2Query(params, ec2Opts, requestId), (m) => ec2ErrorAnswer(new Ec2Error('InternalError', m, 500), requestId))
+      : ec2ErrorAnswer(ec2AuthError(auth), requestId);
     log.debug(`sandbox api: ${params.get('Action')} -> ${a.status}`);
     return { ...a, contentType: XML };
   }
