@@ -118,10 +118,15 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
     return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken || undefined };
   };
 
-  const common = { region, profile, useFipsEndpoint: fips, credentials: chain, logger: sdkLog, requestHandler };
-  const endpointOf = (service: string) => env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+  const common = { region, profile, credentials: chain, logger: sdkLog, requestHandler };
+  // A custom endpoint (the SDK refuses it together with FIPS) is used as given; FIPS then
+  // still decides which DNS name of the Instance Connect Endpoint eic connects to.
+  const endpointOf = (service: string) => {
+    const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+    return endpoint ? { endpoint, useFipsEndpoint: false } : { useFipsEndpoint: fips };
+  };
 
-  const icClient = new ic.EC2InstanceConnectClient({ ...common, endpoint: endpointOf('EC2_INSTANCE_CONNECT') });
+  const icClient = new ic.EC2InstanceConnectClient({ ...common, ...endpointOf('EC2_INSTANCE_CONNECT') });
   const instanceConnect: InstanceConnectApi = {
     sendSSHPublicKey: (input) => icClient.send(new ic.SendSSHPublicKeyCommand(input)),
   };
@@ -130,7 +135,7 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   let ec2Module: typeof import('@aws-sdk/client-ec2') | undefined;
   const ec2Sdk = async () => {
     ec2Module ??= await import('@aws-sdk/client-ec2');
-    ec2Client ??= new ec2Module.EC2Client({ ...common, endpoint: endpointOf('EC2') });
+    ec2Client ??= new ec2Module.EC2Client({ ...common, ...endpointOf('EC2') });
     return { sdk: ec2Module, client: ec2Client };
   };
   const ec2: Ec2Api = {
