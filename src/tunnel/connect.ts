@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
@@ -47,10 +47,23 @@ function defaultUserAgent(): string {
   return `eic/${cachedVersion}`;
 }
 
-function trustedCas(extra: ConnectOptions['ca']): Array<string | Buffer> | undefined {
+/**
+ * Node's `ca` option replaces the built-in roots, and an AWS_CA_BUNDLE adds to them; a context
+ * holding all the roots takes ~50 ms to build, so it is built once per bundle, not per tunnel
+ * (`eic tunnel` opens one per connection).
+ */
+const trustCache = new Map<string, SecureContext>();
+function trustContext(extra: ConnectOptions['ca']): SecureContext | undefined {
   if (extra === undefined) return undefined;
-  // Node's `ca` option replaces the built-in roots; an AWS_CA_BUNDLE adds to them.
-  return [...rootCertificates, ...(Array.isArray(extra) ? extra : [extra])];
+  const list = Array.isArray(extra) ? extra : [extra];
+  const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
+  let ctx = trustCache.get(key);
+  if (!ctx) {
+    ctx = createSecureContext({ ca: [...rootCertificates, ...list] });
+    if (trustCache.size >= 4) trustCache.clear();
+    trustCache.set(key, ctx);
+  }
+  return ctx;
 }
 
 export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
@@ -79,9 +92,11 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
 
     log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
     try {
+      const secureContext = trustContext(opts.ca);
       ws = new WebSocket(opts.url, {
         perMessageDeflate: false,
-        ca: trustedCas(opts.ca),
+        // passed through to tls.connect (also by an agent's createConnection)
+        ...(secureContext ? { secureContext } : {}),
         agent: opts.agent,
         headers: { 'User-Agent': opts.userAgent ?? defaultUserAgent() },
         followRedirects: false,
