@@ -41,7 +41,7 @@ async function startTunnel(args: string[]): Promise<RunningTunnel> {
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /^Listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+      const m = /^Listening on (?:127\.0\.0\.1|\[::1\]):(\d+)$/m.exec(out);
       if (m) resolve(Number(m[1]));
     });
     done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
@@ -52,8 +52,8 @@ async function startTunnel(args: string[]): Promise<RunningTunnel> {
   };
 }
 
-async function sshPort(port: number, command: string, input?: Buffer): Promise<Finished> {
-  const child = spawn('ssh', [...kit.sshOptions(id), '-p', String(port), 'ec2-user@127.0.0.1', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function sshPort(port: number, command: string, input?: Buffer, host = '127.0.0.1'): Promise<Finished> {
+  const child = spawn('ssh', [...kit.sshOptions(id), '-p', String(port), `ec2-user@${host}`, command], { stdio: ['pipe', 'pipe', 'pipe'] });
   const done = finished(child);
   child.stdin!.end(input);
   return done;
@@ -81,6 +81,19 @@ test('ssh -p through eic tunnel runs commands, several sessions at once, each on
   } finally {
     const end = await t.stop();
     assert.equal(end.code, 0, end.stderr);
+  }
+});
+
+test('--bind ::1 listens on IPv6 loopback and prints it in brackets', async () => {
+  const t = await startTunnel(['--bind', '::1']);
+  try {
+    await kit.push(id);
+    const r = await sshPort(t.port, 'echo over ipv6', undefined, '::1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'over ipv6\n');
+    assert.match(t.stderr(), /^connection 1 from ::1:\d+ opened$/m);
+  } finally {
+    await t.stop();
   }
 });
 
