@@ -1,0 +1,199 @@
+/**
+ * Carry out a CopyPlan: directories made as they come (owner-writable until the end, so a
+ * read-only directory can still be filled), files piped with pipeline.ts, modes set on every
+ * file and on the directories we made, times too with -p. The first failure ends the copy;
+ * what was copied before it stays, and the error says how far the copy got.
+ */
+import { EicError, ExitCode } from '../errors.js';
+import { COPY_FAILED, isConnectionLoss, pathError, reasonOf } from './errors.js';
+import type { CopyFs, FileInfo } from './fs.js';
+import { PipeFailure, pipeFile } from './pipeline.js';
+import type { CopyItem, CopyPlan } from './plan.js';
+
+/** Measured with bench/cp.mjs: bigger chunks cost memory and gain nothing past this. */
+export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/** How much of the end of a partial file must match the source before --resume appends to it. */
+const RESUME_CHECK_BYTES = 256 * 1024;
+
+export interface CopyEvents {
+  /** A file begins; `start` > 0 when --resume continues it. */
+  fileStart?(item: CopyItem, start: number): void;
+  /** More bytes of the current file are written (acknowledged, in order). */
+  bytes?(n: number): void;
+  fileDone?(item: CopyItem): void;
+  /** Something worth a line on stderr (not shown with -q). */
+  note?(message: string): void;
+}
+
+export interface CopyOptions {
+  from: CopyFs;
+  to: CopyFs;
+  /** -p: keep modification and access times too (modes are always kept). */
+  preserveTimes: boolean;
+  /** --resume: append to a destination file whose content is a prefix of the source. */
+  resume: boolean;
+  chunkSize?: number;
+  events?: CopyEvents;
+}
+
+export interface CopyResult {
+  files: number;
+  bytes: number;
+  /** Files --resume found complete already. */
+  skipped: number;
+}
+
+/** Where a failed copy stopped, for the message and for retrying. */
+export interface CopyProgress {
+  filesDone: number;
+  files: number;
+  /** The file being copied when it failed, and how much of it is written. */
+  current?: { src: string; dst: string; done: number; size: number };
+}
+
+export class CopyFailure extends EicError {
+  constructor(base: EicError, readonly progress: CopyProgress) {
+    super(base.exitCode, base.code, base.message, base.hint, { cause: base.cause });
+    this.name = 'CopyFailure';
+  }
+}
+
+export async function executePlan(plan: CopyPlan, o: CopyOptions): Promise<CopyResult> {
+  const result: CopyResult = { files: 0, bytes: 0, skipped: 0 };
+  const made: CopyItem[] = [];
+  const progress: CopyProgress = { filesDone: 0, files: plan.files };
+  const wrap = (err: unknown, display: string) => new CopyFailure(pathError(err, display), progress);
+  for (const item of plan.items) {
+    if (item.kind === 'dir') {
+      if (await makeDir(item, o).catch((err) => { throw wrap(err, o.to.display(item.dst)); })) made.push(item);
+      continue;
+    }
+    const written = await copyFile(item, o, progress, result);
+    result.bytes += written;
+    progress.filesDone++;
+  }
+  // Deepest first, so that setting a directory's mtime is not undone by work inside it.
+  for (const d of made.reverse()) {
+    await o.to.setAttrs(d.dst, attrsFor(d.info, o.preserveTimes)).catch((err) => { throw wrap(err, o.to.display(d.dst)); });
+  }
+  return result;
+}
+
+/** True when we created it (its mode is then ours to set). */
+async function makeDir(item: CopyItem, o: CopyOptions): Promise<boolean> {
+  const there = await o.to.stat(item.dst);
+  if (there) {
+    if (there.kind !== 'dir') throw Object.assign(new Error('exists and is not a directory'), { code: 'ENOTDIR' });
+    return o.preserveTimes;
+  }
+  await o.to.mkdir(item.dst, (item.info.mode | 0o700) & 0o7777);
+  return true;
+}
+
+function attrsFor(info: FileInfo, times: boolean) {
+  return times ? { mode: info.mode, atime: info.atime, mtime: info.mtime } : { mode: info.mode };
+}
+
+async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, result: CopyResult): Promise<number> {
+  const { from, to } = o;
+  const size = item.info.size;
+  const fail = (err: unknown, display: string, done = 0) => {
+    progress.current = { src: item.src, dst: item.dst, done, size };
+    return new CopyFailure(pathError(err, display), progress);
+  };
+  const start = o.resume ? await resumeOffset(item, o).catch((err) => { throw fail(err, to.display(item.dst)); }) : 0;
+  if (start === size && o.resume && size > 0) {
+    result.skipped++;
+    o.events?.note?.(`${to.display(item.dst)}: already complete, skipped`);
+    return 0;
+  }
+  const input = await from.openRead(item.src).catch((err) => { throw fail(err, from.display(item.src)); });
+  let output;
+  try {
+    output = await to.openWrite(item.dst, { mode: item.info.mode, truncate: start === 0 });
+  } catch (err) {
+    await input.close().catch(() => {});
+    throw fail(err, to.display(item.dst), start);
+  }
+  o.events?.fileStart?.(item, start);
+  try {
+    const end = await pipeFile(input, output, {
+      size, start, chunkSize: o.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      readDepth: from.readDepth, writeDepth: to.writeDepth,
+      onBytes: o.events?.bytes,
+    });
+    if (end < size) o.events?.note?.(`${from.display(item.src)}: shrank while being copied; copied ${end} of ${size} bytes`);
+    await output.setAttrs(attrsFor(item.info, o.preserveTimes));
+    await output.close();
+    output = undefined;
+    await input.close();
+    o.events?.fileDone?.(item);
+    result.files++;
+    return end - start;
+  } catch (err) {
+    const failure = err instanceof PipeFailure ? err : undefined;
+    const done = failure?.done ?? start;
+    // A local file is cut back to what is known written, so --resume finds an exact prefix.
+    if (output && to.side === 'local') await output.truncate(done).catch(() => {});
+    await output?.close().catch(() => {});
+    await input.close().catch(() => {});
+    const cause = failure ? (failure.cause ?? failure) : err;
+    const display = failure?.side === 'read' ? from.display(item.src) : to.display(item.dst);
+    throw midway(cause, display, item, done, size, progress);
+  }
+}
+
+function midway(cause: unknown, display: string, item: CopyItem, done: number, size: number, progress: CopyProgress): CopyFailure {
+  progress.current = { src: item.src, dst: item.dst, done, size };
+  const pct = size > 0 ? Math.floor((done / size) * 100) : 100;
+  const lost = isConnectionLoss(cause);
+  const what = lost ? `connection lost while copying ${display}` : `${display}: ${reasonOf(cause)}`;
+  const base = new EicError(lost ? ExitCode.connection : COPY_FAILED, lost ? 'cp-connection-lost' : 'cp-failed',
+    `${what}${lost ? ` (${reasonOf(cause)})` : ''}; stopped at ${formatBytes(done)} of ${formatBytes(size)} (${pct}%)`,
+    undefined, { cause });
+  return new CopyFailure(base, progress);
+}
+
+/** Where --resume continues `item`: the destination's size if its end matches the source there, else 0. */
+async function resumeOffset(item: CopyItem, o: CopyOptions): Promise<number> {
+  const there = await o.to.stat(item.dst);
+  if (!there || there.kind !== 'file' || there.size === 0) return 0;
+  if (there.size > item.info.size) {
+    o.events?.note?.(`${o.to.display(item.dst)}: larger than the source; copying it again`);
+    return 0;
+  }
+  const len = Math.min(RESUME_CHECK_BYTES, there.size);
+  const pos = there.size - len;
+  const [a, b] = await Promise.all([readRange(o.from, item.src, pos, len), readRange(o.to, item.dst, pos, len)]);
+  if (!a.equals(b)) {
+    o.events?.note?.(`${o.to.display(item.dst)}: differs from the source; copying it again`);
+    return 0;
+  }
+  if (there.size < item.info.size) o.events?.note?.(`${o.to.display(item.dst)}: resuming at ${formatBytes(there.size)}`);
+  return there.size;
+}
+
+async function readRange(fs: CopyFs, path: string, pos: number, len: number): Promise<Buffer> {
+  const f = await fs.openRead(path);
+  try {
+    const buf = Buffer.alloc(len);
+    let got = 0;
+    while (got < len) {
+      const n = await f.read(buf, got, len - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    await f.close().catch(() => {});
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
