@@ -76,7 +76,11 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const { env, logger } = opts;
   const profile = opts.profile || env.AWS_PROFILE || undefined;
   const ca = caFromEnv(env);
-  const requestHandler = ca ? { httpsAgent: new Agent({ keepAlive: true, ca: [...rootCertificates, ...ca] }) } : undefined;
+  const trusted = ca ? [...rootCertificates, ...ca] : undefined;
+  // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
+  const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
+  const requestHandler = sdkRequestHandlerFor(env, { ca: trusted })
+    ?? (trusted ? { httpsAgent: new Agent({ keepAlive: true, ca: trusted }) } : undefined);
   const sdkLog = sdkLogger(logger);
 
   const ic = await import('@aws-sdk/client-ec2-instance-connect');

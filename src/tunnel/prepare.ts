@@ -11,6 +11,7 @@ import { checkReachable, isInstanceId, resolveInstance, type InstanceInfo } from
 import type { AwsCliOptions } from '../cli/aws-options.js';
 import { usageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { proxyAgentFor } from '../net/https-proxy.js';
 import { connectTunnel } from './connect.js';
 import { presignOpenTunnel } from './presign.js';
 
@@ -77,7 +78,7 @@ async function discover(aws: AwsContext, target: string, opts: AwsCliOptions, de
       credentials,
     });
     logger.debug(`opening tunnel to ${privateIp}:${remotePort} through ${endpoint.id}`);
-    return connectTunnel({ url, ca: aws.ca, logger, userAgent: deps.userAgent });
+    return connectTunnel({ url, ca: aws.ca, agent: proxyAgentFor(url, deps.env), logger, userAgent: deps.userAgent });
   };
   return { aws, instance, endpoint, privateIp, open };
 }
