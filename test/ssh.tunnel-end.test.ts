@@ -1,0 +1,48 @@
+/**
+ * How a session ends when eic did not end it, through the sandbox: the tunnel's
+ * maxTunnelDuration closing an interactive-length command is reported as such (exit 255),
+ * and SendSSHPublicKey refusals name the problem (exit 1, no connection attempted).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+
+describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let env: NodeJS.ProcessEnv;
+  let id: string;
+
+  before(async () => {
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
+    id = sb.env.EIC_SANDBOX_INSTANCE;
+  });
+  after(async () => {
+    await sb.close();
+    home.cleanup();
+  });
+
+  it('says the tunnel reached its maximum duration when that ends the session', async () => {
+    const r = await runEic(['ssh', id, '--max-tunnel-duration', '3', '--', 'echo started; sleep 30; echo never'], env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.equal(r.stdout.toString(), 'started\n');
+    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\)`, 'm'));
+  });
+
+  it('names an OS user the instance does not have (InvalidArgsException)', async () => {
+    const r = await runEic(['ssh', `nosuchuser@${id}`, '--', 'true'], env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for nosuchuser@${id}: OS user nosuchuser does not exist`, 'm'));
+    assert.match(r.stderr, /check the OS user name \(-u\)/);
+  });
+
+  it('lets -u win over user@, as -l does in OpenSSH', async () => {
+    const r = await runEic(['ssh', `nosuchuser@${id}`, '-u', 'ec2-user', '--', 'whoami'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'ec2-user\n');
+  });
+});
