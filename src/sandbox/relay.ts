@@ -20,7 +20,7 @@ export const UNABLE_TO_CONNECT = 'Unable to connect to target';
 /** Frames towards the client never exceed this (TCP reads are split, without copying). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Pause reading the instance when this much waits to be sent to the client. */
-const HIGH_WATER = 1024 * 1024;
+const HIGH_WATER = 2 * 1024 * 1024;
 
 export interface RelayOptions {
   ws: WebSocket;
