@@ -1,0 +1,94 @@
+/**
+ * Choosing the instance, through the sandbox: without a terminal, no target and an ambiguous
+ * Name tag fail with what to do (and the list); on a terminal (tmux), `eic ssh` offers a
+ * picker of running instances (name, id, IP, AZ, whether an endpoint serves them) and an
+ * ambiguous Name tag asks which one.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicBin } from './helpers/paths.js';
+import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+
+describe('eic ssh instance choice (sandbox)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let env: NodeJS.ProcessEnv;
+  let socket: string;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+  const pane = (name: string) => tmux('capture-pane', '-p', '-J', '-S', '-100', '-t', name);
+
+  async function waitForPane(name: string, re: RegExp, label: string, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (re.test(pane(name))) return;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${label}; pane:\n${pane(name)}`);
+  }
+
+  function startSession(name: string, args: string[]): void {
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
+    const script = join(home.home, `${name}.sh`);
+    writeFileSync(script, `${exports}\n'${process.execPath}' '${eicBin}' ssh ${args.join(' ')}\necho "eic-status=$?"\nexec sleep 600\n`);
+    tmux('new-session', '-d', '-x', '150', '-y', '40', '-s', name, `bash --noprofile --norc ${script}`);
+  }
+
+  before(async () => {
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen' });
+    socket = join(home.home, 'tmux.sock');
+  });
+  after(async () => {
+    spawnSync('tmux', ['-S', socket, 'kill-server']);
+    await sb.close();
+    home.cleanup();
+  });
+
+  it('without a terminal: no target is a usage error', async () => {
+    const r = await runEic(['ssh'], env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^eic: no instance given \(name an instance id, Name tag or private IP/m);
+  });
+
+  it('without a terminal: an ambiguous Name tag fails with the list', async () => {
+    const r = await runEic(['ssh', 'worker', '--', 'true'], env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /2 instances match Name tag worker: i-0123456789abcdef1 \(running, 10\.0\.2\.20\), i-0123456789abcdef2 \(running, 10\.0\.2\.21\)/);
+  });
+
+  it('on a terminal: picks from running instances, reachable ones first', async () => {
+    startSession('picker', []);
+    await waitForPane('picker', /Instance to connect to/, 'the picker');
+    const shown = pane('picker');
+    assert.match(shown, /web-1\s+i-0123456789abcdef0\s+10\.0\.1\.10\s+us-east-1a\s+endpoint ok/);
+    assert.match(shown, /isolated\s+i-0aaaabbbbccccdddd\s+10\.2\.1\.40\s+us-east-1c\s+no endpoint in its VPC/);
+    assert.doesNotMatch(shown, /old-db/, 'stopped instances are not offered');
+    assert.ok(shown.indexOf('isolated') > shown.indexOf('worker'), 'unreachable instances come last');
+    // v6-only sorts first among the reachable ones; web-1 is next.
+    tmux('send-keys', '-t', 'picker', 'Down');
+    await sleep(200);
+    tmux('send-keys', '-t', 'picker', 'Enter');
+    await waitForPane('picker', /Permanently added 'i-0123456789abcdef0'/, 'the connection to web-1');
+    await waitForPane('picker', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');
+    tmux('send-keys', '-t', 'picker', 'exit', 'Enter');
+    await waitForPane('picker', /^eic-status=0$/m, 'eic to exit 0');
+  });
+
+  it('on a terminal: asks which instance an ambiguous Name tag means', async () => {
+    startSession('ambiguous', ['worker']);
+    await waitForPane('ambiguous', /2 instances are named worker; which one\?/, 'the question');
+    tmux('send-keys', '-t', 'ambiguous', 'Down');
+    await sleep(200);
+    tmux('send-keys', '-t', 'ambiguous', 'Enter');
+    await waitForPane('ambiguous', /Permanently added 'i-0123456789abcdef2'/, 'the connection to the second worker');
+    await waitForPane('ambiguous', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');
+    tmux('send-keys', '-t', 'ambiguous', 'exit', 'Enter');
+    await waitForPane('ambiguous', /^eic-status=0$/m, 'eic to exit 0');
+  });
+});
