@@ -11,6 +11,8 @@ import { registerSandbox } from './sandbox.js';
 import { registerTunnel } from './tunnel.js';
 import { registerSshConfig } from './ssh-config.js';
 import { registerSsh } from './ssh.js';
+import { registerList } from './list.js';
+import { registerCompletion } from './completion.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -31,6 +33,8 @@ export function buildProgram(ctx: CommandContext): Command {
   registerTunnel(program, ctx);
   registerSsh(program, ctx);
   registerSshConfig(program, ctx);
+  registerList(program, ctx);
+  registerCompletion(program, ctx);
   registerSandbox(program, ctx);
   return program;
 }
