@@ -66,6 +66,15 @@ describe('eic ssh -- command (sandbox)', () => {
     assert.equal(r.code, 128 + 9, r.stderr);
   });
 
+  it('allocates a pty for a command only with -t', async () => {
+    const forced = await runEic(['ssh', id, '-t', '--', 'tty; echo "term=$TERM"'], { ...env, TERM: 'xterm-256color' });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout.toString(), /^\/dev\/pts\/\d+\r\nterm=xterm-256color\r\n$/);
+    const plain = await runEic(['ssh', id, '--', 'tty'], env);
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(plain.stdout.toString(), 'not a tty\n');
+  });
+
   it('exits 255 when the tunnel is refused', async () => {
     sb.faults.set(EICE_A, { kind: 'refuse', status: 403, message: 'User is not authorized to perform: ec2-instance-connect:OpenTunnel' }, { once: true });
     const r = await runEic(['ssh', id, '--', 'echo never'], env);
