@@ -11,6 +11,7 @@ import { registerSandbox } from './sandbox.js';
 import { registerTunnel } from './tunnel.js';
 import { registerSshConfig } from './ssh-config.js';
 import { registerSsh } from './ssh.js';
+import { registerCp } from './cp.js';
 import { registerList } from './list.js';
 import { registerCompletion } from './completion.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerProxy(program, ctx);
   registerTunnel(program, ctx);
   registerSsh(program, ctx);
+  registerCp(program, ctx);
   registerSshConfig(program, ctx);
   registerList(program, ctx);
   registerCompletion(program, ctx);

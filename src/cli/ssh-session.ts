@@ -1,0 +1,155 @@
+/**
+ * The session machinery `eic ssh` and `eic cp` share: a client key (fresh in memory, or -i),
+ * the instance and its endpoint, the key pushed while the WebSocket opens, and ssh2 over the
+ * tunnel stream with the host key pinned by instance id. The callers decide what to do with
+ * the ready connection (a shell, forwards, SFTP).
+ */
+import { usageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { pushPublicKey } from '../aws/push-key.js';
+import type { TunnelTarget } from '../tunnel/prepare.js';
+import { createHostVerifier, hostKeyAlgorithms, parseStrictMode } from '../ssh/host-verify.js';
+import { generateSessionKey, loadKeyFile, type ClientKey } from '../ssh/keys.js';
+import { hostAlias, knownHostsPath } from '../ssh/known-hosts.js';
+import { connectSsh, DEFAULT_HOST_KEY_ALGORITHMS, type SshConnection } from '../ssh/session.js';
+import type { AwsCliOptions } from './aws-options.js';
+import type { Io } from './context.js';
+import { canPrompt } from './pick-instance.js';
+import { resolveSshTarget } from './ssh-target.js';
+
+/** The options of `eic ssh` that shape the connection itself. */
+export interface SessionOptions extends AwsCliOptions {
+  port: number;
+  identity?: string;
+  push?: boolean;
+  knownHosts?: string;
+  strictHostKeyChecking: string;
+  keepalive: number;
+  cipher?: string;
+  forwardAgent?: boolean;
+}
+
+/** Phase timings for -v (the connect-latency benchmark reads them). */
+export class Phases {
+  private last = performance.now();
+  private readonly parts: string[] = [`startup ${Math.round(this.last)} ms`];
+  mark(name: string, ms?: number): void {
+    const now = performance.now();
+    this.parts.push(`${name} ${Math.round(ms ?? now - this.last)} ms`);
+    this.last = now;
+  }
+  line(): string { return `timing: ${this.parts.join(', ')}, total ${Math.round(performance.now())} ms`; }
+}
+
+/** -i's key (asking for its passphrase on a terminal), or a fresh one; and whether to push it. */
+export async function clientKey(opts: SessionOptions, io: Io): Promise<{ key: ClientKey; push: boolean }> {
+  if (opts.push && !opts.identity) throw usageError('push-needs-key', '--push pushes the -i key, but no -i was given', 'drop --push: without -i a fresh key is pushed anyway');
+  const key = opts.identity
+    ? await loadKeyFile(opts.identity, { askPassphrase: canPrompt(io) ? (m) => askPassphrase(io, m) : undefined })
+    : generateSessionKey();
+  return { key, push: !opts.identity || Boolean(opts.push) };
+}
+
+export interface ConnectInput {
+  target: TunnelTarget;
+  key: ClientKey;
+  push: boolean;
+  osUser: string;
+  opts: SessionOptions;
+  io: Io;
+  logger: Logger;
+  agent?: string;
+  phases?: Phases;
+}
+
+/** Push + tunnel + SSH handshake to an already resolved target. */
+export async function connectTarget(input: ConnectInput): Promise<SshConnection> {
+  const { target, key, push, osUser, opts, logger, agent } = input;
+  const phases = input.phases ?? new Phases();
+  const strict = parseStrictMode(opts.strictHostKeyChecking);
+  const ciphers = opts.cipher?.split(',').map((c) => c.trim()).filter(Boolean);
+  const file = knownHostsPath(input.io.env, opts.knownHosts);
+  const alias = hostAlias(target.instance.id, opts.port);
+  const hostKeyAlgos = await hostKeyAlgorithms(file, alias, DEFAULT_HOST_KEY_ALGORITHMS);
+  // From here to connectSsh() nothing may await: ssh2 must be listening when the tunnel speaks.
+  const sock = await openAndPush(target, key, push, osUser, opts, logger, phases);
+  const conn = await connectSsh({
+    sock,
+    username: osUser,
+    keys: [key],
+    agent,
+    agentForward: opts.forwardAgent,
+    hostVerifier: createHostVerifier({ file, alias, mode: strict, logger }),
+    hostKeyAlgorithms: hostKeyAlgos,
+    ciphers,
+    keepaliveIntervalMs: opts.keepalive * 1000,
+    authFailureHint: push
+      ? `the key was pushed for ${osUser} on ${target.instance.id}: check that this OS user exists there (-u) and that its sshd uses EC2 Instance Connect`
+      : `a key pushed earlier is accepted for ${60} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
+    logger,
+  });
+  phases.mark('ssh handshake', conn.timings.handshakeMs);
+  phases.mark('auth', conn.timings.authMs);
+  logger.debug(phases.line());
+  return conn;
+}
+
+export interface Session {
+  conn: SshConnection;
+  target: TunnelTarget;
+  /** Ends the SSH connection and the AWS clients. */
+  close(): void;
+}
+
+/** Everything from a host name (id, Name, IP; none: pick on a terminal) to a ready SSH connection. */
+export async function openSession(host: string | undefined, osUser: string, opts: SessionOptions, io: Io, logger: Logger): Promise<Session> {
+  const phases = new Phases();
+  const { key, push } = await clientKey(opts, io);
+  phases.mark('key');
+  const target = await resolveSshTarget(host, opts, io, logger);
+  phases.mark('discovery');
+  try {
+    const conn = await connectTarget({ target, key, push, osUser, opts, io, logger, phases });
+    return { conn, target, close: () => { conn.client.end(); target.aws.close(); } };
+  } catch (err) {
+    target.aws.close();
+    throw err;
+  }
+}
+
+/** Push the key and open the WebSocket at the same time: both are round trips to AWS. */
+async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, osUser: string, opts: SessionOptions,
+  logger: Logger, phases: Phases) {
+  const started = performance.now();
+  const pushing = push
+    ? pushPublicKey(target.aws.instanceConnect, {
+      instanceId: target.instance.id, osUser, publicKey: key.publicLine,
+      availabilityZone: target.instance.availabilityZone, profile: target.aws.profile,
+    }).then(() => {
+      const ms = performance.now() - started;
+      logger.debug(`pushed ${key.source} (${key.fingerprint}) for ${osUser} in ${Math.round(ms)} ms`);
+      return ms;
+    })
+    : Promise.resolve(0);
+  const relay = import('../tunnel/relay.js');
+  const opening = target.open(opts.port).then((ws) => ({ ws, ms: performance.now() - started }));
+  const [p, o] = await Promise.allSettled([pushing, opening]);
+  if (p.status === 'rejected' || o.status === 'rejected') {
+    if (o.status === 'fulfilled') o.value.ws.terminate();
+    throw p.status === 'rejected' ? p.reason : (o as PromiseRejectedResult).reason;
+  }
+  phases.mark('push', p.value);
+  phases.mark('websocket (in parallel with push)', o.value.ms);
+  const { tunnelStream } = await relay;
+  return tunnelStream(o.value.ws, { logger });
+}
+
+async function askPassphrase(io: Io, message: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  try {
+    return await password({ message: message.replace(/:\s*$/, '') }, { input: io.stdin, output: io.stderr });
+  } catch (err) {
+    if ((err as Error).name === 'ExitPromptError') throw usageError('cancelled', 'no passphrase given');
+    throw err;
+  }
+}
