@@ -21,6 +21,9 @@ import { resolveSshTarget, splitUserHost } from './ssh-target.js';
 import type { SshCliOptions } from './ssh.js';
 import { waitForStop } from './ssh-wait.js';
 
+/** How long EC2 Instance Connect accepts a pushed key (protocol §1 step 3). */
+const PUSHED_KEY_SECONDS = 60;
+
 export interface RunSshInput {
   target?: string;
   command: string[];
@@ -93,7 +96,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
       keepaliveIntervalMs: opts.keepalive * 1000,
       authFailureHint: push
         ? `the key was pushed for ${osUser} on ${target.instance.id}: check that this OS user exists there (-u) and that its sshd uses EC2 Instance Connect`
-        : `a key pushed earlier is accepted for ${60} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
+        : `a key pushed earlier is accepted for ${PUSHED_KEY_SECONDS} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
       logger,
     });
     phases.mark('ssh handshake', conn.timings.handshakeMs);
@@ -114,7 +117,10 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     }
     const command = input.command.length > 0 ? joinCommand(input.command) : undefined;
     const pty = !opts.noTty && (Boolean(opts.tty) || (command === undefined && Boolean(io.stdin.isTTY)));
-    return await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss });
+    const status = await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss });
+    // As OpenSSH does after a terminal session, so the user knows they are back home.
+    if (pty) logger.info(`Connection to ${target.instance.id} closed.`);
+    return status;
   } finally {
     await forwarding?.close();
     conn?.client.end();
