@@ -10,7 +10,7 @@ import type WebSocket from 'ws';
 import { EicError } from '../src/errors.js';
 import { connectTunnel } from '../src/tunnel/connect.js';
 import { relay } from '../src/tunnel/relay.js';
-import { collect, serverReceive, serverSend, sha256, tcpPair } from './helpers/byte-streams.js';
+import { collect, hashStream as hashStreamOf, serverReceive, serverSend, sha256, tcpPair } from './helpers/byte-streams.js';
 import { startTestEndpoint, type FrameRecord, type ServerConn, type TestEndpoint } from './helpers/tunnel-endpoint.js';
 
 let ep: TestEndpoint;
@@ -87,6 +87,23 @@ test('local EOF when the endpoint never answers the close: the relay still ends,
     await conn.closed;
     assertFrames(conn.frames);
     assert.deepEqual(conn.frames.map((f) => f.opcode), [0x2, 0x8], 'one data frame, one close frame, nothing else');
+  } finally {
+    await pair.close();
+  }
+});
+
+test('local EOF on a half-open-capable socket: the answer the endpoint sends before closing still arrives', async () => {
+  const { ws, conn } = await open();
+  const pair = await tcpPair({ allowHalfOpen: true }); // as `nc -N` or an HTTP/1.0 client would use it
+  try {
+    conn.ws.on('message', (m: Buffer) => conn.ws.send(Buffer.from(`answer to ${String(m)}`)));
+    const relayed = relay(ws, pair.local);
+    const userSide = collect(pair.user);
+    pair.user.end('question');
+    const end = await relayed;
+    assert.equal(end.endedBy, 'local');
+    assert.equal((await userSide).toString(), 'answer to question');
+    assert.equal((await conn.closed).code, 1000);
   } finally {
     await pair.close();
   }
@@ -265,6 +282,26 @@ test('keep-alive: an idle tunnel is pinged, and a tunnel whose endpoint stops an
     const err = await rejection(relayed);
     assert.equal(err.code, 'tunnel-lost');
     assert.match(err.message, /keep-alive/);
+  } finally {
+    await pair.close();
+  }
+});
+
+test('keep-alive does not call a tunnel lost while the local reader is what holds it up', async () => {
+  const { ws, conn } = await open();
+  const pair = await tcpPair();
+  try {
+    const relayed = relay(ws, pair.local, { keepAliveMs: 40 });
+    pair.user.pause(); // the user reads nothing for a while: the relay stops reading the tunnel
+    const sending = serverSend(conn.ws, 48 * 1024 * 1024, 31);
+    while (!ws.isPaused) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 400)); // ten keep-alive intervals without a pong read
+    const userSide = hashStreamOf(pair.user);
+    const digest = await sending;
+    conn.ws.close(1000);
+    const end = await relayed;
+    assert.equal(end.closeCode, 1000);
+    assert.deepEqual(await userSide, { sha256: digest, bytes: 48 * 1024 * 1024 });
   } finally {
     await pair.close();
   }

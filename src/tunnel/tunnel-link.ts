@@ -60,6 +60,7 @@ export class TunnelLink {
   private inboundPaused = false;
   private alive = true;
   private pingOutstanding = false;
+  private lastQueued = 0;
   private graceTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
   private readonly log: Logger;
@@ -185,6 +186,10 @@ export class TunnelLink {
 
   private readonly keepAlive = (): void => {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    // Our queue moving means the peer takes bytes; a pong may be stuck behind them.
+    const queued = this.ws.bufferedAmount;
+    if (queued !== this.lastQueued) this.alive = true;
+    this.lastQueued = queued;
     // While we are not reading (the local side is slow) a pong cannot arrive: not a loss.
     if (this.pingOutstanding && !this.alive && !this.inboundPaused) {
       this.fail(tunnelLost('no answer to keep-alive ping'));

@@ -17,8 +17,8 @@ export interface TcpPair {
   close(): Promise<void>;
 }
 
-export async function tcpPair(): Promise<TcpPair> {
-  const server = net.createServer();
+export async function tcpPair(opts: { allowHalfOpen?: boolean } = {}): Promise<TcpPair> {
+  const server = net.createServer({ allowHalfOpen: opts.allowHalfOpen ?? false });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const accepted = once(server, 'connection');
