@@ -83,7 +83,7 @@ export function sshClientKit(sb: Sandbox): SshClientKit {
     sshOptions: (instanceId) => [
       '-F', '/dev/null', '-i', keyPath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
       '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', `HostKeyAlias=${instanceId}`,
-      '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR',
+      '-o', 'ConnectTimeout=180', '-o', 'LogLevel=ERROR',
     ],
     cleanup() { client.destroy(); rmSync(dir, { recursive: true, force: true }); },
   };
