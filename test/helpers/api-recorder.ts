@@ -4,19 +4,22 @@
  * the API action of each (EC2 Query `Action=`, or JSON `X-Amz-Target`).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 
 export interface ApiRecorder {
   url: string;
+  port: number;
   actions: string[];
   close(): Promise<void>;
 }
 
-export async function startApiRecorder(upstreamUrl: string): Promise<ApiRecorder> {
+/** With `tls`, it serves HTTPS (a TLS front for the plain-HTTP sandbox API). */
+export async function startApiRecorder(upstreamUrl: string, opts: { tls?: { cert: string; key: string } } = {}): Promise<ApiRecorder> {
   const upstream = new URL(upstreamUrl);
   const actions: string[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -31,11 +34,14 @@ export async function startApiRecorder(upstreamUrl: string): Promise<ApiRecorder
       fwd.on('error', () => { res.writeHead(502); res.end(); });
       fwd.end(body);
     });
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
     actions,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
