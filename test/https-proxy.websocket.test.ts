@@ -90,6 +90,23 @@ test('NO_PROXY covering the target bypasses the proxy', async () => {
   }
 });
 
+test('an https:// proxy: TLS to the proxy, then TLS to the target inside it', async () => {
+  const proxyCert = makeCert(['proxy.test'], ['127.0.0.1']);
+  const proxy = await startConnectProxy({ route: routeToEcho(), tls: proxyCert });
+  try {
+    assert.match(proxy.url, /^https:/);
+    const agent = new HttpsProxyAgent({ proxy: new URL(proxy.url), proxyCa: proxyCert.cert });
+    const got = await roundTrip(`wss://${NAME}:${echo.port}/`, agent);
+    assert.equal(got.toString(), 'hello through the proxy');
+    assert.equal(proxy.connects.length, 1);
+    // Without trust in the proxy's certificate, nothing goes through.
+    const untrusted = new HttpsProxyAgent({ proxy: new URL(proxy.url) });
+    await assert.rejects(roundTrip(`wss://${NAME}:${echo.port}/`, untrusted), (e: unknown) => e instanceof EicError && e.code === 'proxy-tls' && /NODE_EXTRA_CA_CERTS/.test(e.hint ?? ''));
+  } finally {
+    await proxy.close();
+  }
+});
+
 /** The error a WebSocket through the given proxy URL ends with. */
 async function failure(proxyUrl: string): Promise<unknown> {
   const url = `wss://${NAME}:${echo.port}/`;

@@ -65,6 +65,10 @@ function refusal(t: ProxyTarget, status: number, reason: string): EicError {
 }
 
 function unreachable(t: ProxyTarget, err: NodeJS.ErrnoException): EicError {
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) {
+    return new EicError(ExitCode.connection, 'proxy-tls', `the HTTPS proxy ${proxyLabel(t.proxy)} presented a certificate eic does not trust (${err.code})`,
+      'add the proxy\'s CA certificate to NODE_EXTRA_CA_CERTS, or use an http:// proxy URL', { cause: err });
+  }
   return new EicError(ExitCode.connection, 'proxy-unreachable',
     `cannot reach the HTTPS proxy ${proxyLabel(t.proxy)}: ${err.code ?? err.message}`,
     'check HTTPS_PROXY (or https_proxy), or list the target in NO_PROXY to go direct', { cause: err });

@@ -5,6 +5,7 @@
  * test can use a host name that does not resolve: reaching it proves the proxy carried it.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { once } from 'node:events';
 
 export interface ConnectRecord {
@@ -19,6 +20,8 @@ export interface ConnectProxyOptions {
   refuseWith?: number;
   /** Where to really connect for a requested authority; default: the authority itself. */
   route?: (authority: string) => { host: string; port: number };
+  /** Serve the proxy itself over TLS (an https:// proxy URL). */
+  tls?: { cert: string; key: string };
 }
 
 export interface ConnectProxy {
@@ -49,7 +52,7 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); };
 
-  const server = net.createServer((client) => {
+  const onClient = (client: net.Socket) => {
     track(client);
     let buf = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -82,12 +85,15 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
       });
     };
     client.on('data', onData);
-  });
+  };
+  const server = opts.tls
+    ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onClient)
+    : net.createServer(onClient);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     connects,
     close: async () => {
