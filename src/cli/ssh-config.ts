@@ -47,6 +47,12 @@ export function registerSshConfig(program: Command, ctx: CommandContext): void {
     .option('--profile <name>', 'AWS profile, also written into the ProxyCommand')
     .option('--region <region>', 'AWS region, also written into the ProxyCommand')
     .option('-v, --verbose', 'diagnostics on stderr')
+    .addHelpText('after', `
+The block has one "Host <Name>" per running instance with a unique Name, then "Host i-*".
+ProxyCommand runs this eic by its absolute path (--eic-command eic to rely on PATH instead).
+--install puts the block at the end of the file, or just above a catch-all "Host *" / "Match all"
+(ssh takes the first value it finds, so a catch-all above would override User and ProxyCommand);
+a later --install replaces the block where it is. The previous file is kept as FILE.eic-backup.`)
     .action(async (opts: SshConfigCliOptions) => {
       const { io } = ctx;
       const [{ createLogger }, block, names] = await Promise.all([
