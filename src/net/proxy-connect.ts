@@ -130,6 +130,8 @@ export function openConnectTunnel(t: ProxyTarget): Promise<Duplex> {
         if (!m) return finish(refusal(t, 502, 'not an HTTP answer'));
         const status = Number(m[1]);
         if (status < 200 || status > 299) return finish(refusal(t, status, m[2]));
+        // TLS speaks first, so a well-behaved proxy sends nothing after its answer; keep any
+        // stray bytes in the stream rather than dropping them silently.
         if (rest.length > 0) socket.unshift(rest);
         return finish(null);
       }
