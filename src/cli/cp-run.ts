@@ -3,7 +3,7 @@
  * one SFTP channel, a plan, then the copy with a progress bar on a terminal. A failure says
  * how far the copy got and gives the command that continues it.
  */
-import { EicError } from '../errors.js';
+import { EicError, ExitCode } from '../errors.js';
 import { createLogger } from '../log.js';
 import { CopyFailure, executePlan, formatBytes } from '../sftp/copy.js';
 import { createLocalFs } from '../sftp/local-fs.js';
@@ -39,6 +39,9 @@ export async function runCp(input: RunCpInput): Promise<number> {
   const osUser = input.given('osUser') ? opts.osUser : (dir.user ?? opts.osUser);
 
   const session = await openSession(dir.host, osUser, opts, io, logger);
+  // The tunnel's own account of a loss (e.g. its time limit) beats SFTP's "No response from server".
+  let connectionError: Error | undefined;
+  session.conn.client.on('error', (err: Error) => { connectionError ??= err; });
   // Ctrl-C ends the connection; the copy then fails like a lost connection and says where it stopped.
   let interrupted = false;
   const onSignal = () => { interrupted = true; session.conn.client.end(); };
@@ -64,7 +67,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof CopyFailure) throw explain(err, input, interrupted);
+    if (err instanceof CopyFailure) throw explain(err, input, interrupted, connectionError);
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
@@ -74,10 +77,11 @@ export async function runCp(input: RunCpInput): Promise<number> {
 }
 
 /** The failure with how far the copy got and the command that continues it. */
-function explain(err: CopyFailure, input: RunCpInput, interrupted: boolean): EicError {
+function explain(err: CopyFailure, input: RunCpInput, interrupted: boolean, connectionError?: Error): EicError {
   const p = err.progress;
   const files = p.files > 1 ? ` (${p.filesDone} of ${p.files} files done)` : '';
   let message = err.message + files;
+  if (connectionError && err.exitCode === ExitCode.connection) message = message.replace('No response from server', connectionError.message);
   if (interrupted) {
     const at = p.current ? `; stopped at ${formatBytes(p.current.done)} of ${formatBytes(p.current.size)} of ${p.current.src}` : '';
     message = `interrupted${at}${files}`;

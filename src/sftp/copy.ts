@@ -112,7 +112,7 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
   try {
     output = await to.openWrite(item.dst, { mode: item.info.mode, truncate: start === 0 });
   } catch (err) {
-    await input.close().catch(() => {});
+    await bounded(input.close());
     throw fail(err, to.display(item.dst), start);
   }
   o.events?.fileStart?.(item, start);
@@ -134,13 +134,21 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     const failure = err instanceof PipeFailure ? err : undefined;
     const done = failure?.done ?? start;
     // A local file is cut back to what is known written, so --resume finds an exact prefix.
-    if (output && to.side === 'local') await output.truncate(done).catch(() => {});
-    await output?.close().catch(() => {});
-    await input.close().catch(() => {});
+    if (output && to.side === 'local') await bounded(output.truncate(done));
+    await bounded(output?.close());
+    await bounded(input.close());
     const cause = failure ? (failure.cause ?? failure) : err;
     const display = failure?.side === 'read' ? from.display(item.src) : to.display(item.dst);
     throw midway(cause, display, item, done, size, progress);
   }
+}
+
+/** Tidying up after a failure: best effort, and never long (the connection may be gone). */
+async function bounded(p: Promise<unknown> | undefined, ms = 5000): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((r) => { timer = setTimeout(r, ms); timer.unref(); })]);
+  clearTimeout(timer);
 }
 
 function midway(cause: unknown, display: string, item: CopyItem, done: number, size: number, progress: CopyProgress): CopyFailure {
@@ -185,7 +193,7 @@ async function readRange(fs: CopyFs, path: string, pos: number, len: number): Pr
     }
     return buf.subarray(0, got);
   } finally {
-    await f.close().catch(() => {});
+    await bounded(f.close());
   }
 }
 

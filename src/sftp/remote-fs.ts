@@ -13,9 +13,6 @@ import { kindOfMode } from './fs.js';
 export const SFTP_STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const;
 
 type Cb<T> = (err: Error | undefined | null, value: T) => void;
-function call<T>(fn: (cb: Cb<T>) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
-}
 
 function infoOf(s: Stats | { mode: number; size: number; atime: number; mtime: number }): FileInfo {
   return { kind: kindOfMode(s.mode), size: s.size, mode: s.mode & 0o7777, atime: s.atime, mtime: s.mtime };
@@ -46,6 +43,17 @@ export interface RemoteFsOptions {
 
 export function createRemoteFs(sftp: SFTPWrapper, opts: RemoteFsOptions): CopyFs {
   const depth = opts.depth ?? 32;
+  // ssh2 fails the requests in flight when the channel closes, but a request made after that
+  // would wait forever (its callback is kept, never called): refuse it instead.
+  let gone: Error | undefined;
+  const lost = (why: string) => () => { gone ??= new Error(`Connection lost: ${why}`); };
+  sftp.on('end', lost('the SFTP channel ended'));
+  sftp.on('close', lost('the SFTP channel closed'));
+  sftp.on('error', (err: Error) => { gone ??= new Error(`Connection lost: ${err.message}`); });
+  const call = <T>(fn: (cb: Cb<T>) => void): Promise<T> => {
+    if (gone) return Promise.reject(gone);
+    return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+  };
   const stat = async (path: string): Promise<FileInfo | undefined> => {
     try {
       return infoOf(await call<Stats>((cb) => sftp.stat(path, cb)));
