@@ -5,12 +5,14 @@
  * connection failures.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
-import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { eicBin } from './helpers/paths.js';
+import { eicEnv, finished, runEic, tempHome } from './helpers/tunnel-harness.js';
 
 describe('eic ssh -- command (sandbox)', () => {
   let sb: Sandbox;
@@ -73,6 +75,12 @@ describe('eic ssh -- command (sandbox)', () => {
     const plain = await runEic(['ssh', id, '--', 'tty'], env);
     assert.equal(plain.code, 1, plain.stderr);
     assert.equal(plain.stdout.toString(), 'not a tty\n');
+  });
+
+  it('stops when the reader of its output goes away (| head), like ssh on SIGPIPE', async () => {
+    const child = spawn('bash', ['-c', `set -o pipefail; '${process.execPath}' '${eicBin}' ssh ${id} -- yes | head -2; echo "status=$?"`], { env });
+    const r = await finished(child);
+    assert.equal(r.stdout.toString(), 'y\ny\nstatus=141\n', r.stderr);
   });
 
   it('exits 255 when the tunnel is refused', async () => {

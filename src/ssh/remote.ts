@@ -119,6 +119,17 @@ function pump(client: Client, channel: ClientChannel, opts: RemoteRunOptions, ra
     client.once('close', onClose);
     cleanups.push(() => { client.removeListener('error', onError); client.removeListener('close', onClose); });
 
+    // The reader of our output went away (`eic ssh … | head`): stop, as ssh does on SIGPIPE,
+    // rather than let the remote side block forever on a full window.
+    const onOutputError = (err: NodeJS.ErrnoException) => finish(() => {
+      channel.close();
+      if (err.code === 'EPIPE') resolve(signalExitCode('PIPE'));
+      else reject(new EicError(ExitCode.connection, 'LOCAL_OUTPUT', `cannot write the output: ${err.message}`));
+    });
+    io.stdout.on('error', onOutputError);
+    io.stderr.on('error', onOutputError);
+    cleanups.push(() => { io.stdout.removeListener('error', onOutputError); io.stderr.removeListener('error', onOutputError); });
+
     const signals = opts.signals ?? (rawMode ? ['SIGTERM', 'SIGHUP'] : ['SIGTERM', 'SIGHUP', 'SIGINT']);
     for (const sig of signals) {
       const handler = () => finish(() => {
