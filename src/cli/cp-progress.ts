@@ -14,7 +14,9 @@ export interface ProgressView extends CopyEvents {
   stop(): void;
 }
 
-const NAME_WIDTH = 24;
+const NAME_WIDTH = 20;
+/** Everything on the line but the bar, at its widest (name, percent, sizes, speed, ETA). */
+const TEXT_WIDTH = 72;
 
 function shortName(path: string): string {
   const name = posix.basename(path);
@@ -40,7 +42,8 @@ export function createProgress(io: Io, totalBytes: number, o: { quiet: boolean; 
   const multi = new cliProgress.MultiBar({
     stream: io.stderr as NodeJS.WritableStream,
     format: '{file} |{bar}| {percentage}% {done}/{size} {speed} ETA {eta_formatted}',
-    barsize: 30,
+    // One line, never wrapped: the bar gets what the terminal's width leaves.
+    barsize: Math.max(10, Math.min(40, ((io.stderr as { columns?: number }).columns ?? 80) - TEXT_WIDTH)),
     hideCursor: true,
     clearOnComplete: false,
     stopOnComplete: false,

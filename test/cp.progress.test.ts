@@ -1,0 +1,80 @@
+/**
+ * `eic cp`'s progress bar: drawn on stderr when it is a terminal (run under `script`, which
+ * gives the process a pty), absent with -q, and absent when stderr is a pipe: stderr stays empty.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { shellQuote } from '../src/cli/cp-args.js';
+import { remoteScratch } from './helpers/cp-fixtures.js';
+import { eicBin } from './helpers/paths.js';
+import { eicEnv, finished, runEic, tempHome } from './helpers/tunnel-harness.js';
+
+/** Run eic under script(1): stdin, stdout and stderr are a pty; returns what the terminal showed. */
+async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, eicBin, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...env, COLUMNS: '100', TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = await finished(child);
+  return { code: r.code, screen: r.stdout.toString('utf8') + r.stderr };
+}
+
+describe('eic cp progress bar (sandbox)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let env: NodeJS.ProcessEnv;
+  let id: string;
+  let work: string;
+  let scratch: { dir: string; cleanup(): void };
+  let data: Buffer;
+
+  before(async () => {
+    assert.equal(spawnSync('script', ['-V']).status, 0, 'script(1) from util-linux is needed');
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    id = sb.env.EIC_SANDBOX_INSTANCE;
+    const knownHosts = join(home.home, 'known_hosts');
+    writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
+    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts });
+    work = mkdtempSync(join(tmpdir(), 'eic-cp-tty-'));
+    scratch = remoteScratch();
+    data = randomBytes(8 * 1024 * 1024);
+    writeFileSync(join(work, 'payload.bin'), data);
+  });
+  after(async () => {
+    await sb?.close();
+    home?.cleanup();
+    rmSync(work, { recursive: true, force: true });
+    scratch?.cleanup();
+  });
+
+  it('draws a bar with the file name, percent and size on a terminal', async () => {
+    const r = await onTerminal(['cp', join(work, 'payload.bin'), `${id}:${scratch.dir}/tty.bin`], env);
+    assert.equal(r.code, 0, r.screen);
+    assert.ok(readFileSync(join(scratch.dir, 'tty.bin')).equals(data));
+    assert.match(r.screen, /tty\.bin +\|[█░]+\| 100% 8\.0 MiB\/8\.0 MiB/);
+    assert.match(r.screen, /\r|\x1b\[/); // redrawn in place
+  });
+
+  it('draws nothing with -q, even on a terminal', async () => {
+    const r = await onTerminal(['cp', '-q', join(work, 'payload.bin'), `${id}:${scratch.dir}/quiet.bin`], env);
+    assert.equal(r.code, 0, r.screen);
+    assert.ok(readFileSync(join(scratch.dir, 'quiet.bin')).equals(data));
+    assert.doesNotMatch(r.screen, /%|█|░/);
+  });
+
+  it('writes nothing to stderr when it is not a terminal', async () => {
+    const up = await runEic(['cp', join(work, 'payload.bin'), `${id}:${scratch.dir}/pipe.bin`], env);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(up.stderr, '');
+    const down = await runEic(['cp', `${id}:${scratch.dir}/pipe.bin`, join(work, 'back.bin')], env);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(down.stderr, '');
+    assert.equal(down.stdout.length, 0);
+    assert.ok(readFileSync(join(work, 'back.bin')).equals(data));
+  });
+});
