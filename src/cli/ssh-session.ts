@@ -17,6 +17,9 @@ import type { Io } from './context.js';
 import { canPrompt } from './pick-instance.js';
 import { resolveSshTarget } from './ssh-target.js';
 
+/** How long EC2 Instance Connect accepts a pushed key (protocol §1 step 3). */
+const PUSHED_KEY_SECONDS = 60;
+
 /** The options of `eic ssh` that shape the connection itself. */
 export interface SessionOptions extends AwsCliOptions {
   port: number;
@@ -85,7 +88,7 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
     keepaliveIntervalMs: opts.keepalive * 1000,
     authFailureHint: push
       ? `the key was pushed for ${osUser} on ${target.instance.id}: check that this OS user exists there (-u) and that its sshd uses EC2 Instance Connect`
-      : `a key pushed earlier is accepted for ${60} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
+      : `a key pushed earlier is accepted for ${PUSHED_KEY_SECONDS} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
     logger,
   });
   phases.mark('ssh handshake', conn.timings.handshakeMs);
