@@ -43,6 +43,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const isMain = process.argv[1] && /(?:^|[\\/])(?:eic(?:\.js)?|main\.js)$/.test(process.argv[1]);
 if (isMain) {
+  // `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
+  // Commands that stream to stdout (proxy) watch their own writable and end the tunnel.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   const code = await run(process.argv.slice(2), processIo());
   process.exitCode = code;
 }
