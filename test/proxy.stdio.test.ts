@@ -86,6 +86,21 @@ test('the instance closing the tunnel normally (1000) ends eic with 0 while stdi
   assert.equal(r.stdout.length, 5, 'what arrived before the close was delivered');
 });
 
+test('--max-tunnel-duration is signed into the URL: the endpoint ends the tunnel then, and eic exits 255 saying why', async () => {
+  const child = spawnEic(['proxy', id, '--max-tunnel-duration', '1'], eicEnv(sb, home.home));
+  const r = await finished(child);
+  child.stdin!.destroy();
+  assert.equal(r.code, 255, r.stderr);
+  assert.match(r.stderr, /maxTunnelDuration of 1 seconds reached/);
+  assert.match(r.stdout.toString('latin1'), /^SSH-2\.0-/, 'bytes before the end were delivered');
+});
+
+test('the instance port being closed (Unable to connect to target) exits 255 with that reason', async () => {
+  const r = await runEic(['proxy', id, '3389'], eicEnv(sb, home.home));
+  assert.equal(r.code, 255, r.stderr);
+  assert.match(r.stderr, /Unable to connect to target/);
+});
+
 test('a terminal on stdin is refused with a one-line hint naming the ssh_config line', async () => {
   // script(1) runs eic on a pseudo-terminal.
   const cmd = `${process.execPath} ${eicBin} proxy ${id} 22`;

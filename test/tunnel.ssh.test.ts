@@ -186,6 +186,13 @@ test('a local port in use is an immediate error, before any AWS call', async () 
   }
 });
 
+test('a discovery error ends eic tunnel with that error and no listener left behind', async () => {
+  const r = await runEic(['tunnel', 'i-0123456789abcdef9', '--local-port', '0'], eicEnv(sb, home.home));
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout.length, 0, 'no Listening line');
+  assert.match(r.stderr, /^eic: no instance with id i-0123456789abcdef9 in us-east-1/m);
+});
+
 test('--max-connections above the endpoint limit of 20 is refused with a hint', async () => {
   const r = await runEic(['tunnel', id, '--local-port', '0', '--max-connections', '21'], eicEnv(sb, home.home));
   assert.equal(r.code, 2);
