@@ -56,7 +56,13 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
     target$ = prepareTarget(target, opts, { env: io.env, logger });
     let t: TunnelTarget | undefined;
     try {
-      t = await target$;
+      // Ctrl-C during discovery stops at once rather than after it.
+      const ready = await Promise.race([target$, signals.stopped.then(() => undefined)]);
+      if (!ready) {
+        target$.then((x) => x.aws.close(), () => {});
+        return;
+      }
+      t = ready;
       const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
       io.stdout.write(`Listening on ${host}:${listener.port}\n`);
       logger.info(`forwarding to ${t.instance.id} (${t.privateIp}) port ${opts.remotePort} through ${t.endpoint.id}; Ctrl-C to stop`);
