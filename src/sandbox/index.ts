@@ -111,8 +111,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(() => fleet.close());
     // A last resort if the process exits without close(): no sshd may outlive the sandbox.
     const onExit = () => { fleet.killNow(); rmSync(dir, { recursive: true, force: true }); };
+    // A signal nobody else handles kills the process without 'exit': clean up, then die of it.
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (process.listenerCount(sig) > 1) return; // the program has its own plan (eic sandbox does)
+      onExit();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, sig);
+    };
     process.on('exit', onExit);
-    cleanups.push(() => { process.off('exit', onExit); });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    cleanups.push(() => {
+      process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
 
     // "localhost" = both loopback families on one port, so `wss://localhost:PORT` works
     // whichever address localhost resolves to first.
