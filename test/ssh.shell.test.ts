@@ -78,6 +78,13 @@ exec sleep 600
       resized = /^now=30 100$/m.test(pane('shell'));
     }
     assert.ok(resized, `the remote pty did not follow the resize; pane:\n${pane('shell')}`);
+    // Ctrl-C is a byte for the remote side in raw mode: it interrupts the remote command, not eic.
+    tmux('send-keys', '-t', 'shell', 'clear; sleep 300', 'Enter');
+    await sleep(1_000);
+    tmux('send-keys', '-t', 'shell', 'C-c');
+    await sleep(500);
+    tmux('send-keys', '-t', 'shell', 'echo "after-sleep=$?"', 'Enter');
+    await waitForPane('shell', /^after-sleep=130$/m, 'the remote sleep to be interrupted');
     tmux('send-keys', '-t', 'shell', 'exit', 'Enter');
     await waitFor(() => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0, 'eic to exit');
     assert.equal(readFileSync(files.status, 'utf8').trim(), '0');
