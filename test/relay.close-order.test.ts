@@ -306,3 +306,24 @@ test('keep-alive does not call a tunnel lost while the local reader is what hold
     await pair.close();
   }
 });
+
+test('a tunnel that dropped before the relay started is reported lost, not hung', async () => {
+  const { ws, conn } = await open();
+  conn.ws.terminate();
+  await conn.closed;
+  await new Promise((r) => setTimeout(r, 50));
+  const readable = new PassThrough();
+  const writable = new PassThrough();
+  writable.resume();
+  const err = await rejection(relay(ws, { readable, writable }));
+  assert.equal(err.code, 'tunnel-lost');
+  assert.equal(writable.writableEnded, true, 'the local side was ended');
+
+  // Also when the WebSocket already knows it is closed (its 'close' event is long gone).
+  const second = await open();
+  second.conn.ws.terminate();
+  second.ws.resume();
+  await once(second.ws, 'close');
+  const err2 = await rejection(relay(second.ws, { readable: new PassThrough(), writable: new PassThrough().resume() }));
+  assert.equal(err2.code, 'tunnel-lost');
+});
