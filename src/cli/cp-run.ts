@@ -86,18 +86,15 @@ function explain(err: CopyFailure, input: RunCpInput, interrupted: boolean, conn
     const at = p.current ? `; stopped at ${formatBytes(p.current.done)} of ${formatBytes(p.current.size)} of ${p.current.src}` : '';
     message = `interrupted${at}${files}`;
   }
-  const partial = p.current && p.current.done > 0;
-  const retry = retryCommand(input);
-  const hint = partial || p.filesDone > 0
-    ? `continue with: ${retry}`
-    : `fix that and run again: ${retry}`;
+  const partial = Boolean(p.current && p.current.done > 0) || p.filesDone > 0;
+  const hint = partial ? `continue with: ${retryCommand(input, true)}` : `fix that and run again: ${retryCommand(input, Boolean(input.opts.resume))}`;
   return new EicError(interrupted ? 130 : err.exitCode, interrupted ? 'cp-interrupted' : err.code, message, hint, { cause: err });
 }
 
-/** `eic cp --resume …` with the options that matter for where and what. */
-export function retryCommand(input: RunCpInput): string {
+/** `eic cp [--resume] …` with the options that matter for where and what. */
+export function retryCommand(input: RunCpInput, resume: boolean): string {
   const { opts, given } = input;
-  const args = ['eic', 'cp', '--resume'];
+  const args = ['eic', 'cp', ...(resume ? ['--resume'] : [])];
   if (opts.recursive) args.push('-r');
   if (opts.preserve) args.push('-p');
   if (opts.quiet) args.push('-q');

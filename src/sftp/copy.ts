@@ -10,8 +10,8 @@ import type { CopyFs, FileInfo } from './fs.js';
 import { PipeFailure, pipeFile } from './pipeline.js';
 import type { CopyItem, CopyPlan } from './plan.js';
 
-/** Measured with bench/cp.mjs: bigger chunks cost memory and gain nothing past this. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/** 128 KiB × 32 requests in flight: the best of 32–256 KiB × 16–64 in bench/cp.mjs runs (noisy machine). */
+export const DEFAULT_CHUNK_SIZE = 128 * 1024;
 /** How much of the end of a partial file must match the source before --resume appends to it. */
 const RESUME_CHECK_BYTES = 256 * 1024;
 
