@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -48,6 +49,16 @@ describe('eic ssh -- command (sandbox)', () => {
     const r = await runEic(['ssh', 'ec2-user@web-1', '--', 'echo', 'by-name'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'by-name\n');
+  });
+
+  it('reaches instances by private IPv4, private DNS name and IPv6 address', async () => {
+    for (const [target, instance] of [['10.0.1.10', 'i-0123456789abcdef0'], ['ip-10-0-2-21.ec2.internal', 'i-0123456789abcdef2'], ['fd00:10:1:1::10', 'i-0fedcba9876543210']]) {
+      const r = await runEic(['ssh', target, '--', 'echo', `reached-${target}`], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.toString(), `reached-${target}\n`);
+      // The host key is pinned under the instance id, whatever address was typed.
+      assert.match(readFileSync(env.EIC_KNOWN_HOSTS!, 'utf8'), new RegExp(`^${instance} ssh-ed25519 `, 'm'));
+    }
   });
 
   it('joins arguments with spaces, as OpenSSH does', async () => {

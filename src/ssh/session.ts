@@ -138,6 +138,9 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     // The stream may have failed before we got here (a tunnel dropped at once): ssh2 would
     // never hear of it, so report its error now.
     const sock = opts.sock as Duplex & { errored?: Error | null };
+    // ssh2 reports the stream's errors through the client; this guard only keeps an error
+    // emitted when ssh2 is not (or no longer) listening from crashing the process.
+    sock.on('error', () => {});
     if (sock.destroyed) {
       fail(sock.errored ?? new Error('the connection closed before the SSH handshake'));
       return;
