@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isEicError } from '../src/errors.js';
+import { EicError, isEicError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { createHostVerifier } from '../src/ssh/host-verify.js';
 import { generateSessionKey, type ClientKey } from '../src/ssh/keys.js';
@@ -84,6 +85,18 @@ describe('ssh session over a socket to a real sshd', () => {
     } finally {
       client.end();
     }
+  });
+
+  it('reports a stream that failed before the handshake, without an unhandled error', async () => {
+    const dead = new PassThrough();
+    dead.destroy(new EicError(255, 'tunnel-lost', 'tunnel connection lost'));
+    const logger = createLogger({ write() {} });
+    await assert.rejects(connectSsh({
+      sock: dead, username: 'ec2-user', keys: [key], logger,
+      hostVerifier: createHostVerifier({ file: join(dir, 'known_hosts'), alias: 'i-0session', mode: 'accept-new', logger }),
+    }), (err) => isEicError(err) && err.code === 'tunnel-lost');
+    // The stream's 'error' event comes a tick later; it must find a listener.
+    await new Promise((r) => setImmediate(r));
   });
 
   it('refuses an unknown key with a clear error', async () => {
