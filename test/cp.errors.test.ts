@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { chownToEc2User, remoteScratch } from './helpers/cp-fixtures.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
-import { eicEnv, runEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, runEic, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -127,6 +127,26 @@ describe('eic cp errors (sandbox, real process)', () => {
     assert.equal(sha(readFileSync(local)), sha(data));
     // SFTP v3 carries whole seconds.
     assert.equal(statSync(local).mtimeMs, Math.floor(statSync(remote).mtimeMs / 1000) * 1000);
+  });
+
+  it('Ctrl-C: exit 130, how far it got, the partial file an exact prefix', async () => {
+    const data = randomBytes(64 * 1024 * 1024);
+    const remote = join(scratch.dir, 'interrupted.bin');
+    writeFileSync(remote, data);
+    const local = join(work, 'interrupted.bin');
+    const child = spawnEic(['cp', `${id}:${remote}`, local], env);
+    child.stdin!.end();
+    const done = finished(child);
+    // Interrupt once the first bytes have landed.
+    while (!(existsSync(local) && statSync(local).size > 0) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    const r = await done;
+    if (r.code === 0) return assert.fail('the copy finished before the interrupt; nothing was tested');
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(oneLine(r), new RegExp(`^eic: interrupted; stopped at [\\d.]+ [KM]iB of 64 MiB of ${remote} \\(continue with: eic cp --resume ${id}:${remote} ${local}\\)$`));
+    const partial = readFileSync(local);
+    assert.ok(partial.length < data.length);
+    assert.ok(data.subarray(0, partial.length).equals(partial));
   });
 
   it('--resume uploads the rest of a matching prefix, and copies a mismatching file again', async () => {
