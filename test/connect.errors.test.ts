@@ -59,6 +59,17 @@ test('a refusal without a JSON body still names the status; 429 hints at the con
   }
 });
 
+test('a refusal whose body never completes is still reported as the refusal when the timeout comes', async () => {
+  ep.refuseWith({ status: 403, headers: { 'x-amzn-RequestId': 'req-partial' }, body: '{"Message":"Forbidden', stallAfterBodyOf: 500 });
+  try {
+    const err = await failure(connectTunnel({ url: ep.url, ca: ep.ca, handshakeTimeoutMs: 500 }));
+    assert.equal(err.code, 'tunnel-refused');
+    assert.match(err.message, /^OpenTunnel refused \(403\).*\(request id req-partial\)$/);
+  } finally {
+    ep.refuseWith(undefined);
+  }
+});
+
 test('an untrusted certificate is a clear TLS error that points at AWS_CA_BUNDLE', async () => {
   const err = await failure(connectTunnel({ url: ep.url }));
   assert.equal(err.code, 'tunnel-tls-untrusted');

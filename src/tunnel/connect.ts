@@ -8,12 +8,12 @@
  * resumes and attaches a listener. relay() and tunnelStream() resume it; any other caller
  * must call `ws.resume()` after attaching its 'message' listener.
  */
-import { readFileSync } from 'node:fs';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
+import { eicVersion } from '../version.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
@@ -33,18 +33,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
 /** A refusal body is a short JSON document; never buffer more than this of it. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-let cachedVersion: string | undefined;
 function defaultUserAgent(): string {
-  if (cachedVersion === undefined) {
-    try {
-      // dist/src/tunnel/connect.js → the repository's package.json
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-      cachedVersion = pkg.version ?? '0.0.0';
-    } catch {
-      cachedVersion = '0.0.0';
-    }
-  }
-  return `eic/${cachedVersion}`;
+  return `eic/${eicVersion()}`;
 }
 
 /**
@@ -107,8 +97,10 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
       return;
     }
 
-    // Our own timer rather than ws's handshakeTimeout, so that a timeout is known as one.
-    const timer = setTimeout(() => fail(new EicError(ExitCode.connection, 'tunnel-timeout',
+    // Our own timer rather than ws's handshakeTimeout, so that a timeout is known as one. A
+    // refusal whose body never ends is reported with what arrived.
+    let refusalSoFar: (() => EicError) | undefined;
+    const timer = setTimeout(() => fail(refusalSoFar?.() ?? new EicError(ExitCode.connection, 'tunnel-timeout',
       `timed out after ${formatSeconds(timeoutMs)} opening the tunnel to ${host}`,
       'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)')), timeoutMs);
 
@@ -116,7 +108,19 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
     // relay attaches its own listener) must not crash the process.
     ws.on('error', (err) => fail(describeConnectError(err, host)));
     ws.once('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {
-      readRefusal(res).then((err) => fail(err), () => fail(refusalError(res.statusCode ?? 0, res.headers, '')));
+      const parts: Buffer[] = [];
+      let size = 0;
+      const refusal = () => refusalError(res.statusCode ?? 0, res.headers, Buffer.concat(parts).toString('utf8'));
+      refusalSoFar = refusal;
+      res.on('data', (chunk: Buffer) => {
+        if (size >= MAX_ERROR_BODY) return;
+        parts.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_ERROR_BODY) fail(refusal());
+      });
+      res.once('end', () => fail(refusal()));
+      res.once('close', () => fail(refusal()));
+      res.once('error', () => fail(refusal()));
     });
     ws.once('open', () => {
       if (settled) return;
@@ -126,23 +130,6 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
       log.debug(`tunnel to ${host} open`);
       resolve(ws);
     });
-  });
-}
-
-function readRefusal(res: IncomingMessage): Promise<EicError> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    const done = () => resolve(refusalError(res.statusCode ?? 0, res.headers, Buffer.concat(parts).toString('utf8')));
-    res.on('data', (chunk: Buffer) => {
-      if (size >= MAX_ERROR_BODY) return;
-      parts.push(chunk);
-      size += chunk.length;
-      if (size >= MAX_ERROR_BODY) done();
-    });
-    res.once('end', done);
-    res.once('close', done);
-    res.once('error', reject);
   });
 }
 

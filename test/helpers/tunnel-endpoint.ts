@@ -31,6 +31,8 @@ export interface Refusal {
   status: number;
   headers?: Record<string, string>;
   body: string;
+  /** Declare this Content-Length, send `body` only, and keep the connection open. */
+  stallAfterBodyOf?: number;
 }
 
 export interface TestEndpoint {
@@ -103,8 +105,11 @@ export async function startTestEndpoint(): Promise<TestEndpoint> {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (refusal) {
       const body = Buffer.from(refusal.body);
-      const headers = { 'Content-Type': 'application/json', 'Content-Length': String(body.length), Connection: 'close', ...refusal.headers };
-      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+      const length = refusal.stallAfterBodyOf ?? body.length;
+      const headers = { 'Content-Type': 'application/json', 'Content-Length': String(length), Connection: 'close', ...refusal.headers };
+      const response = `HTTP/1.1 ${refusal.status} Refused\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
+      if (refusal.stallAfterBodyOf === undefined) socket.end(response);
+      else socket.write(response);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
