@@ -80,6 +80,7 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
       ws?.terminate();
     };
 
+    const started = Date.now();
     log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
     try {
       const secureContext = trustContext(opts.ca);
@@ -127,7 +128,7 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
       settled = true;
       clearTimeout(timer);
       ws.pause(); // see the comment at the top of this file
-      log.debug(`tunnel to ${host} open`);
+      log.debug(`tunnel to ${host} open in ${Date.now() - started} ms`);
       resolve(ws);
     });
   });
