@@ -83,8 +83,8 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
     ?? (trusted ? { httpsAgent: new Agent({ keepAlive: true, ca: trusted }) } : undefined);
   const sdkLog = sdkLogger(logger);
 
-  const ic = await import('@aws-sdk/client-ec2-instance-connect');
-  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const ic = await import('./sdk-connect.js');
+  const { fromNodeProviderChain } = ic;
 
   // Probe clients resolve region and FIPS from the profile exactly as the SDK would.
   let region = opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
@@ -136,9 +136,9 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   };
 
   let ec2Client: import('@aws-sdk/client-ec2').EC2Client | undefined;
-  let ec2Module: typeof import('@aws-sdk/client-ec2') | undefined;
+  let ec2Module: typeof import('./sdk-ec2.js') | undefined;
   const ec2Sdk = async () => {
-    ec2Module ??= await import('@aws-sdk/client-ec2');
+    ec2Module ??= await import('./sdk-ec2.js');
     ec2Client ??= new ec2Module.EC2Client({ ...common, ...endpointOf('EC2') });
     return { sdk: ec2Module, client: ec2Client };
   };

@@ -3,8 +3,8 @@
  * command file imports only commander and light helpers at the top and loads its
  * implementation inside the action, so `eic --version` and `eic --help` start fast.
  */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { eicVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { registerProxy } from './proxy.js';
 import { registerSandbox } from './sandbox.js';
@@ -15,15 +15,11 @@ import { registerCp } from './cp.js';
 import { registerList } from './list.js';
 import { registerCompletion } from './completion.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('eic')
     .description('Reach EC2 instances in closed VPCs through EC2 Instance Connect Endpoint')
-    .version(version(), '-V, --version')
+    .version(eicVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
