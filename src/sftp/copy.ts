@@ -58,20 +58,53 @@ export class CopyFailure extends EicError {
   }
 }
 
+/**
+ * Small files go several at a time: each costs a few round trips (open, write, set mode,
+ * close) and little else, so at a real endpoint's latency one after another is slow. A large
+ * file has the connection to itself (its own pipeline already keeps it full).
+ */
+const PARALLEL_FILES = 8;
+const SMALL_FILE_BYTES = 1024 * 1024;
+
 export async function executePlan(plan: CopyPlan, o: CopyOptions): Promise<CopyResult> {
   const result: CopyResult = { files: 0, bytes: 0, skipped: 0 };
   const made: CopyItem[] = [];
   const progress: CopyProgress = { filesDone: 0, files: plan.files };
   const wrap = (err: unknown, display: string) => new CopyFailure(pathError(err, display), progress);
+  let failure: unknown;
+  let running = 0;
+  let wake: Array<() => void> = [];
+  const inFlight = new Set<Promise<void>>();
+  const release = (weight: number) => {
+    running -= weight;
+    const w = wake;
+    wake = [];
+    for (const f of w) f();
+  };
   for (const item of plan.items) {
+    if (failure) break;
     if (item.kind === 'dir') {
-      if (await makeDir(item, o).catch((err) => { throw wrap(err, o.to.display(item.dst)); })) made.push(item);
+      // Directories in order: a file is only started once its directory exists.
+      try {
+        if (await makeDir(item, o)) made.push(item);
+      } catch (err) {
+        failure = wrap(err, o.to.display(item.dst));
+      }
       continue;
     }
-    const written = await copyFile(item, o, progress, result);
-    result.bytes += written;
-    progress.filesDone++;
+    const weight = item.info.size <= SMALL_FILE_BYTES ? 1 : PARALLEL_FILES;
+    while (running > 0 && running + weight > PARALLEL_FILES) await new Promise<void>((r) => wake.push(r));
+    if (failure) break;
+    running += weight;
+    const job: Promise<void> = copyFile(item, o, progress, result).then(
+      (written) => { result.bytes += written; progress.filesDone++; },
+      (err) => { failure ??= err; },
+    ).finally(() => { inFlight.delete(job); release(weight); });
+    inFlight.add(job);
   }
+  // What is under way finishes (or fails) before we report: what was copied stays copied.
+  await Promise.all([...inFlight]);
+  if (failure) throw failure;
   // Deepest first, so that setting a directory's mtime is not undone by work inside it.
   for (const d of made.reverse()) {
     await o.to.setAttrs(d.dst, attrsFor(d.info, o.preserveTimes)).catch((err) => { throw wrap(err, o.to.display(d.dst)); });
