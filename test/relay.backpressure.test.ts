@@ -3,8 +3,9 @@
 // 64 MiB each way at once arrive with equal SHA-256. Bounds are on buffered bytes, not time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type WebSocket from 'ws';
 import { connectTunnel } from '../src/tunnel/connect.js';
@@ -152,4 +153,28 @@ test('64 MiB each way at once, varied chunk sizes: SHA-256 equal both ways, fram
   } finally {
     await pair.close();
   }
+});
+
+test('one huge local write (48 MiB in a single chunk) to a stalled endpoint queues at most 1 MiB and a frame', async () => {
+  const { ws, conn } = await open();
+  conn.ws.pause();
+  const received = serverReceive(conn.ws);
+  const readable = new PassThrough({ highWaterMark: 64 * MiB });
+  const writable = new PassThrough();
+  writable.resume();
+  const relayed = relay(ws, { readable, writable });
+  const big = randomBytes(48 * MiB);
+  readable.write(big);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(ws.bufferedAmount <= SEND_HIGH_WATER + 65_000 + 64, `ws queue ${ws.bufferedAmount}`);
+  const s = sampler(() => ({ wsBuffered: ws.bufferedAmount }));
+  conn.ws.resume();
+  readable.end();
+  await relayed;
+  s.stop();
+  assert.ok(s.max.wsBuffered <= SEND_HIGH_WATER + 65_000 + 64, `ws queue peaked at ${s.max.wsBuffered}`);
+  const got = await received;
+  assert.equal(got.bytes, big.length);
+  assert.equal(got.sha256, createHash('sha256').update(big).digest('hex'));
+  assertDataFrames(conn);
 });

@@ -7,10 +7,11 @@
  * A larger chunk is cut into equal parts with subarray(): no copy here (ws copies once anyway,
  * to mask). Inbound, a text frame is an error.
  *
- * Backpressure out: send() reports "stop" once ws.bufferedAmount would pass SEND_HIGH_WATER and
- * then calls back when the last frame of that chunk has been handed to the kernel (writes are
- * ordered, so everything before it has been too). One callback per blocking chunk, no promise
- * per frame. Backpressure in: pauseInbound()/resumeInbound() stop reading the TLS socket.
+ * Backpressure out: send() stops queueing frames once ws.bufferedAmount would pass
+ * SEND_HIGH_WATER, reports "stop", and goes on when the frame that filled the queue has been
+ * handed to the kernel (writes are ordered, so everything before it has been too); the caller
+ * is told once the whole chunk is queued. One callback per filling frame, no promise per
+ * frame. Backpressure in: pauseInbound()/resumeInbound() stop reading the TLS socket.
  */
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
@@ -89,28 +90,41 @@ export class TunnelLink {
 
   /**
    * Queue a chunk towards the endpoint. Returns false when the caller should stop producing;
-   * `onDrain` is then called once, when the queue has been flushed. Never called when true.
+   * `onDrain` is then called once, when the queue has room again and the chunk is all queued.
+   * Never called when true.
    */
   send(chunk: Buffer, onDrain: () => void): boolean {
-    const ws = this.ws;
     const n = chunk.length;
     // After a close there is nowhere to send to; the end handler is on its way.
-    if (n === 0 || this.closing || ws.readyState !== WebSocket.OPEN) return true;
-    this.bytesOut += n;
-    const block = ws.bufferedAmount + n >= SEND_HIGH_WATER;
-    const cb = block ? () => { this.alive = true; onDrain(); } : undefined;
-    if (n <= MAX_FRAME_BYTES) {
-      ws.send(chunk, SEND_OPTS, cb);
-    } else {
-      // Equal parts, so a 64 KiB read becomes 2 × 32 KiB rather than 65,000 + 536.
-      const parts = Math.ceil(n / MAX_FRAME_BYTES);
-      const size = Math.ceil(n / parts);
-      for (let off = 0; off < n; off += size) {
-        const end = Math.min(off + size, n);
-        ws.send(chunk.subarray(off, end), SEND_OPTS, end === n ? cb : undefined);
+    if (n === 0 || this.closing || this.ws.readyState !== WebSocket.OPEN) return true;
+    // Equal parts, so a 64 KiB read becomes 2 × 32 KiB rather than 65,000 + 536.
+    const size = n <= MAX_FRAME_BYTES ? n : Math.ceil(n / Math.ceil(n / MAX_FRAME_BYTES));
+    return this.pump(chunk, 0, size, onDrain);
+  }
+
+  /**
+   * Send frames of `chunk` from `off` until the queue is full; the frame that fills it carries
+   * the callback that goes on from there. A chunk of any size thus never queues more than
+   * SEND_HIGH_WATER plus one frame. Returns true when the whole chunk went out without filling.
+   */
+  private pump(chunk: Buffer, off: number, size: number, onDrain: () => void): boolean {
+    const ws = this.ws;
+    const n = chunk.length;
+    while (off < n) {
+      const end = Math.min(off + size, n);
+      this.bytesOut += end - off;
+      if (ws.bufferedAmount + (end - off) >= SEND_HIGH_WATER) {
+        ws.send(chunk.subarray(off, end), SEND_OPTS, (err?: Error) => {
+          this.alive = true;
+          // Closed meanwhile (or cut after a local error): drop the rest, let the caller go on.
+          if (err || this.closing || ws.readyState !== WebSocket.OPEN || end === n || this.pump(chunk, end, size, onDrain)) onDrain();
+        });
+        return false;
       }
+      ws.send(off === 0 && end === n ? chunk : chunk.subarray(off, end), SEND_OPTS);
+      off = end;
     }
-    return !block;
+    return true;
   }
 
   pauseInbound(): void {
