@@ -73,6 +73,24 @@ describe('copy engine over SFTP (sandbox sshd)', () => {
     assert.equal(describeTree(src)['private'].mode, 0o700);
   });
 
+  it('fills a read-only directory, then gives it its mode; -r into an existing directory merges', async () => {
+    const src = join(work, 'ro');
+    mkdirSync(join(src, 'sealed'), { recursive: true });
+    writeFileSync(join(src, 'sealed', 'inside.txt'), 'inside\n');
+    chmodSync(join(src, 'sealed'), 0o555);
+    await up([src], scratch.dir, { recursive: true });
+    assert.equal(statSync(join(scratch.dir, 'ro', 'sealed')).mode & 0o7777, 0o555);
+    assert.equal(readFileSync(join(scratch.dir, 'ro', 'sealed', 'inside.txt'), 'utf8'), 'inside\n');
+
+    chmodSync(join(src, 'sealed'), 0o755);
+    writeFileSync(join(src, 'later.txt'), 'later\n');
+    chmodSync(join(scratch.dir, 'ro', 'sealed'), 0o755);
+    const r = await up([src], scratch.dir, { recursive: true });
+    assert.equal(r.files, 2);
+    assert.equal(readFileSync(join(scratch.dir, 'ro', 'later.txt'), 'utf8'), 'later\n');
+    assert.equal(readFileSync(join(scratch.dir, 'ro', 'sealed', 'inside.txt'), 'utf8'), 'inside\n');
+  });
+
   it('-p keeps modification times; without it they are fresh', async () => {
     const f = join(work, 'old.txt');
     writeFileSync(f, 'old');

@@ -138,6 +138,8 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
   if (start === size && o.resume && size > 0) {
     result.skipped++;
     o.events?.note?.(`${to.display(item.dst)}: already complete, skipped`);
+    o.events?.fileStart?.(item, size);
+    o.events?.fileDone?.(item);
     return 0;
   }
   const input = await from.openRead(item.src).catch((err) => { throw fail(err, from.display(item.src)); });
@@ -149,12 +151,14 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     throw fail(err, to.display(item.dst), start);
   }
   o.events?.fileStart?.(item, start);
+  let reached = start;
   try {
     const end = await pipeFile(input, output, {
       size, start, chunkSize: o.chunkSize ?? DEFAULT_CHUNK_SIZE,
       readDepth: from.readDepth, writeDepth: to.writeDepth,
       onBytes: o.events?.bytes,
     });
+    reached = end;
     if (end < size) o.events?.note?.(`${from.display(item.src)}: shrank while being copied; copied ${end} of ${size} bytes`);
     await output.setAttrs(attrsFor(item.info, o.preserveTimes));
     await output.close();
@@ -165,7 +169,7 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     return end - start;
   } catch (err) {
     const failure = err instanceof PipeFailure ? err : undefined;
-    const done = failure?.done ?? start;
+    const done = failure?.done ?? reached;
     // A local file is cut back to what is known written, so --resume finds an exact prefix.
     if (output && to.side === 'local') await bounded(output.truncate(done));
     await bounded(output?.close());
