@@ -162,6 +162,7 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
       writable.off('drain', onWritableDrain);
       readable.off('data', onLocalData);
       readable.off('end', onLocalEnd);
+      log.debug(`relay ended by the ${endedBy === 'local' ? 'local side' : 'endpoint'}: ${link.bytesIn} B in, ${link.bytesOut} B out`);
       if (linkEnd.error) {
         reject(linkEnd.error);
         return;
