@@ -44,14 +44,15 @@ export async function runRemote(client: Client, opts: RemoteRunOptions): Promise
     const ptyOpts: PseudoTtyOptions | undefined = term
       ? { ...sizeOpts(term.size()), term: io.env.TERM || 'dumb' }
       : undefined;
-    const channel = await openChannel(client, opts.command, ptyOpts, Boolean(opts.agentForward));
+    const exit: ExitState = {};
+    const channel = await openChannel(client, opts.command, ptyOpts, Boolean(opts.agentForward), exit);
     if (term) {
       term.onResize((s) => {
         logger.debug(`ssh: window resized to ${s.cols}x${s.rows}`);
         channel.setWindow(s.rows, s.cols, 0, 0);
       });
     }
-    return await pump(client, channel, opts, Boolean(term && io.stdin.isTTY), cleanups);
+    return await pump(client, channel, exit, opts, Boolean(term && io.stdin.isTTY), cleanups);
   } finally {
     for (const c of cleanups) c();
     term?.restore();
@@ -62,12 +63,26 @@ function sizeOpts(s: { rows: number; cols: number }) {
   return { rows: s.rows, cols: s.cols, height: 0, width: 0 };
 }
 
+/** What the remote side reported about its end: an exit status, or the signal that killed it. */
+interface ExitState { code?: number; signal?: string }
+
 function openChannel(client: Client, command: string | undefined, pty: PseudoTtyOptions | undefined,
-  agentForward: boolean): Promise<ClientChannel> {
+  agentForward: boolean, exit: ExitState): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    const cb = (err: Error | undefined, ch: ClientChannel) => (err
-      ? reject(new EicError(ExitCode.connection, 'SSH_CHANNEL', `cannot start the remote ${command === undefined ? 'shell' : 'command'}: ${err.message}`, undefined, { cause: err }))
-      : resolve(ch));
+    const cb = (err: Error | undefined, ch: ClientChannel) => {
+      if (err) {
+        reject(new EicError(ExitCode.connection, 'SSH_CHANNEL', `cannot start the remote ${command === undefined ? 'shell' : 'command'}: ${err.message}`, undefined, { cause: err }));
+        return;
+      }
+      // Listen now, not after the promise settles: ssh2 parses a whole TCP chunk at once, and a
+      // short command's output, exit status and close can arrive in the same chunk as the
+      // channel's confirmation, before any await resumes.
+      ch.on('exit', (code: number | null, signal?: string) => {
+        if (typeof code === 'number') exit.code = code;
+        else if (signal) exit.signal = signal;
+      });
+      resolve(ch);
+    };
     if (command === undefined) {
       client.shell(pty ?? false, { agentForward } as never, cb);
     } else {
@@ -76,11 +91,10 @@ function openChannel(client: Client, command: string | undefined, pty: PseudoTty
   });
 }
 
-function pump(client: Client, channel: ClientChannel, opts: RemoteRunOptions, rawMode: boolean,
+function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: RemoteRunOptions, rawMode: boolean,
   cleanups: Array<() => void>): Promise<number> {
   const { io, logger } = opts;
   return new Promise<number>((resolve, reject) => {
-    let status: number | undefined;
     let lastError: Error | undefined;
     let done = false;
     const finish = (fn: () => void) => {
@@ -101,16 +115,15 @@ function pump(client: Client, channel: ClientChannel, opts: RemoteRunOptions, ra
       channel.stderr.unpipe(io.stderr);
     });
 
-    channel.on('exit', (code: number | null, signal?: string) => {
-      if (typeof code === 'number') status = code;
-      else if (signal) {
-        status = signalExitCode(signal);
-        logger.debug(`ssh: remote process killed by signal ${signal}`);
-      }
-    });
     channel.on('close', () => finish(() => {
+      if (exit.code !== undefined) return resolve(exit.code);
+      if (exit.signal) {
+        logger.debug(`ssh: remote process killed by ${exit.signal}`);
+        return resolve(signalExitCode(exit.signal));
+      }
       // No exit-status message (sshd sends one unless killed oddly): OpenSSH exits 255 too.
-      resolve(status ?? ExitCode.connection);
+      logger.debug('ssh: the remote side closed the channel without an exit status');
+      resolve(ExitCode.connection);
     }));
 
     const onError = (err: Error) => { lastError = err; };
