@@ -68,6 +68,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CopyFailure) throw explain(err, input, interrupted, connectionError);
+    if (interrupted) throw new EicError(130, 'cp-interrupted', 'interrupted before any file was copied', undefined, { cause: err });
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
