@@ -3,6 +3,7 @@
  * src/tunnel/presign.ts, connect with `ws` trusting the sandbox CA. Returns either the open
  * socket or the refusal (status, headers, body) read from 'unexpected-response'.
  */
+import type { ClientRequestArgs } from 'node:http';
 import WebSocket from 'ws';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { presignOpenTunnel, type OpenTunnelParams } from '../../src/tunnel/presign.js';
@@ -31,9 +32,9 @@ export function presignFor(sb: Sandbox, p: Partial<OpenTunnelParams> = {}): stri
   });
 }
 
-export function connectUrl(sb: Sandbox, url: string): Promise<TunnelAttempt> {
+export function connectUrl(sb: Pick<Sandbox, 'caPem'>, url: string, extra: WebSocket.ClientOptions & Pick<ClientRequestArgs, 'lookup'> = {}): Promise<TunnelAttempt> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { ca: sb.caPem, perMessageDeflate: false });
+    const ws = new WebSocket(url, { ca: sb.caPem, perMessageDeflate: false, ...extra });
     ws.once('upgrade', (res) => {
       const id = res.headers['x-amzn-requestid'];
       ws.once('open', () => resolve({ ok: true, ws, requestId: typeof id === 'string' ? id : undefined }));
