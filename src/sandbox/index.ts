@@ -13,6 +13,7 @@ import { startEiceServer } from './eice-server.js';
 import { FaultControl } from './faults.js';
 import { startInstances, type InstanceFleet } from './instances.js';
 import { KeyStore } from './key-store.js';
+import { checkOsUsers } from './os-users.js';
 import { SSHD_PATH } from './sshd.js';
 import { generateSandboxTls } from './tls.js';
 import { createWorkDir, writeKeysCommand } from './workdir.js';
@@ -82,7 +83,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   if (why) logger.warn(`${why}: the sandbox instances use an in-process SSH server instead of OpenSSH sshd (commands run as the current user, no pty, no sftp)`);
   const realSshd = !why;
-  if (realSshd) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
+  if (realSshd) {
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation directory
+    checkOsUsers(config, logger);
+  }
 
   const dir = createWorkDir(realSshd);
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
