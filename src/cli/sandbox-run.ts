@@ -33,7 +33,8 @@ function summary(sb: Sandbox, opts: SandboxCliOptions): string[] {
   const cfg = sb.config;
   const lines = [`eic sandbox ready (${sb.usingRealSshd ? 'instances run OpenSSH sshd' : 'instances use the in-process SSH fallback'})`];
   lines.push(`  API         ${sb.apiUrl}   region ${cfg.region}`);
-  lines.push(`  OpenTunnel  wss://${sb.eiceAddress.host.includes(':') ? `[${sb.eiceAddress.host}]` : sb.eiceAddress.host}:${sb.eiceAddress.port}`);
+  const listening = sb.eiceAddresses.map((a) => (a.host.includes(':') ? `[${a.host}]` : a.host)).join(', ');
+  lines.push(`  OpenTunnel  wss://${sb.dnsName}   (listening on ${listening} port ${sb.eiceAddress.port})`);
   for (const e of cfg.endpoints) lines.push(`  endpoint    ${e.id}  ${e.state}  ${vpcOfSubnet(cfg, e.subnetId) ?? '?'} ${e.subnetId}`);
   const served = new Set(servedInstances(cfg).map((i) => i.id));
   for (const i of cfg.instances) {

@@ -44,6 +44,10 @@ export interface Sandbox {
   caPem: string;
   apiUrl: string;
   eiceAddress: { host: string; port: number };
+  /** Every address the OpenTunnel endpoint listens on (127.0.0.1 and ::1 by default). */
+  eiceAddresses: Array<{ host: string; port: number }>;
+  /** The DnsName endpoints advertise unless their config names one (`localhost:PORT` by default). */
+  dnsName: string;
   faults: FaultControl;
   keys: KeyStore;
   activeTunnels(endpointId: string): number;
@@ -161,6 +165,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     return {
       config, env, caPem: tls.caPem, apiUrl, dir, faults, keys,
       eiceAddress: eice.addresses[0],
+      eiceAddresses: eice.addresses,
+      dnsName: defaultDnsName,
       activeTunnels: (id) => eice.activeTunnels(id),
       instanceAddress: (id) => fleet.get(id)?.address,
       hostPublicKey: (id) => fleet.get(id)?.hostPublicKey,

@@ -49,7 +49,14 @@ export function relay(o: RelayOptions): void {
 
   function close(code: number, reason: string): void {
     tcp?.destroy();
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
+    try {
+      // A close reason is at most 123 bytes; ws throws on more, or on a code it may not send.
+      ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    } catch (err) {
+      logger.warn(`${o.label}: cannot close with ${code}: ${(err as Error).message}`);
+      ws.terminate();
+    }
   }
 
   ws.on('close', (code, reason) => {
