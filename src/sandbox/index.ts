@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createApiHandler } from './api-server.js';
 import { defaultConfig, demoInstance, type CredentialConfig, type EndpointConfig, type SandboxConfig } from './config.js';
 import { startEiceServer } from './eice-server.js';
+import { guardExit } from './exit-guard.js';
 import { FaultControl } from './faults.js';
 import { startInstances, type InstanceFleet } from './instances.js';
 import { KeyStore } from './key-store.js';
@@ -116,25 +117,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const keysCommand = realSshd ? writeKeysCommand(dir, apiUrl) : '';
     const fleet: InstanceFleet = await startInstances({ config, realSshd, dir, keysCommand, keys, logger });
+    // A last resort if the process ends without close(): no sshd may outlive the sandbox.
+    // (Cleanups run in reverse: the guard stays until the fleet is closed.)
+    cleanups.push(guardExit(() => { fleet.killNow(); rmSync(dir, { recursive: true, force: true }); }));
     cleanups.push(() => fleet.close());
-    // A last resort if the process exits without close(): no sshd may outlive the sandbox.
-    const onExit = () => { fleet.killNow(); rmSync(dir, { recursive: true, force: true }); };
-    // A signal nobody else handles kills the process without 'exit': clean up, then die of it.
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (process.listenerCount(sig) > 1) return; // the program has its own plan (eic sandbox does)
-      onExit();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.kill(process.pid, sig);
-    };
-    process.on('exit', onExit);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    cleanups.push(() => {
-      process.off('exit', onExit);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
 
     // "localhost" = both loopback families on one port, so `wss://localhost:PORT` works
     // whichever address localhost resolves to first.
