@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { descendants } from '../src/sandbox/proc-tree.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
+import { stopProcess } from './helpers/stop-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,7 +136,7 @@ describe('eic sandbox (the command)', () => {
       assert.equal(existsSync(configDir), false, 'work directory removed');
       assert.equal(existsSync(envFile), false, 'env file removed once the sandbox is gone');
     } finally {
-      proc.child.kill('SIGKILL');
+      await stopProcess(proc.child);
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -151,7 +152,7 @@ describe('eic sandbox (the command)', () => {
       assert.equal(await proc.exit, 0);
       assert.deepEqual(pgrep(configDir), []);
     } finally {
-      proc.child.kill('SIGKILL');
+      await stopProcess(proc.child);
       rmSync(dir, { recursive: true, force: true });
     }
     const bad = spawnSync(process.execPath, [eicBin, 'sandbox', '--listen', 'nonsense'], { encoding: 'utf8' });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { eicBin, repoRoot } from './helpers/paths.js';
+import { stopProcess } from './helpers/stop-process.js';
 import type { WsProxySettings } from './helpers/ws-proxy.js';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -66,7 +67,7 @@ describe('eic sandbox without root', () => {
       assert.equal(await exit, 0, stderr);
       assert.equal(existsSync(vars.NODE_EXTRA_CA_CERTS), false, 'its temporary directory is gone');
     } finally {
-      child.kill('SIGKILL');
+      await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
     }
   });
