@@ -13,7 +13,6 @@ import { parseDynamicForward, startForwarding, type Forwarding } from '../ssh/fo
 import { joinCommand, runRemote } from '../ssh/remote.js';
 import type { SshConnection } from '../ssh/session.js';
 import type { Io } from './context.js';
-import { clientKey, connectTarget, Phases } from './ssh-session.js';
 import { resolveSshTarget, splitUserHost } from './ssh-target.js';
 import type { SshCliOptions } from './ssh.js';
 import { waitForStop } from './ssh-wait.js';
@@ -30,7 +29,8 @@ export interface RunSshInput {
 export async function runSsh(input: RunSshInput): Promise<number> {
   const { io, opts } = input;
   const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
-  const phases = new Phases();
+  // ssh2 is loaded only now, so that it can overlap with discovery below.
+  const session$ = import('./ssh-session.js');
 
   // Everything that can be refused without the network, first.
   const local = opts.local.map(parseLocalForward);
@@ -43,17 +43,28 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   const agent = agentSocket(io.env, logger);
   if (opts.forwardAgent && !agent) logger.warn('-A: no ssh-agent to forward ($SSH_AUTH_SOCK is not set or not a socket)');
 
-  // -i before any AWS call: a passphrase prompt should not wait on the network.
-  const { key, push } = await clientKey(opts, io);
+  // With a target named and no -i to unlock, discovery needs nothing from the user: its round
+  // trips start now and overlap with loading ssh2 and making the key. Otherwise the prompts
+  // (passphrase, picker) come first, one at a time.
+  const early = host !== undefined && !opts.identity ? resolveSshTarget(host, opts, io, logger) : undefined;
+  early?.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+  const { clientKey, connectTarget, Phases } = await session$;
+  const phases = new Phases();
+  let key: Awaited<ReturnType<typeof clientKey>>;
+  try {
+    key = await clientKey(opts, io);
+  } catch (err) {
+    (await early?.catch(() => undefined))?.aws.close();
+    throw err;
+  }
   phases.mark('key');
-
-  const target = await resolveSshTarget(host, opts, io, logger);
-  phases.mark('discovery');
+  const target = await (early ?? resolveSshTarget(host, opts, io, logger));
+  phases.mark(early ? 'discovery (rest, overlapped)' : 'discovery');
   let conn: SshConnection | undefined;
   let forwarding: Forwarding | undefined;
   try {
     const opened = Date.now();
-    conn = await connectTarget({ target, key, push, osUser, opts, io, logger, agent, phases });
+    conn = await connectTarget({ target, key: key.key, push: key.push, osUser, opts, io, logger, agent, phases });
 
     const describeLoss = (err: Error | undefined) => lossError(err, target, opts, opened);
     if (local.length > 0 || dynamic.length > 0) {
