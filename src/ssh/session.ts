@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { AuthenticationType, Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { AuthenticationType, Client, ConnectConfig } from 'ssh2';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientKey } from './keys.js';
@@ -167,9 +167,4 @@ function mapConnectError(err: Error & { level?: string }, opts: SshConnectOption
   }
   return new EicError(ExitCode.connection, 'SSH_CONNECT', `ssh connection failed: ${err.message}`,
     'is sshd running on the instance and reachable on that port?', { cause: err });
-}
-
-/** Open a channel with a promise (ssh2's exec/shell/forwardOut take callbacks). */
-export function channelOf(open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
 }

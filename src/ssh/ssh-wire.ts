@@ -30,8 +30,3 @@ export function blobKeyType(blob: Buffer): string {
 export function fingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
-
-/** `<type> <base64>`: the public key as authorized_keys and known_hosts write it. */
-export function publicLine(blob: Buffer): string {
-  return `${blobKeyType(blob)} ${blob.toString('base64')}`;
-}
