@@ -4,10 +4,10 @@
 // `eic --version` loads only the entry chunk (commander + the command definitions).
 // ssh2 stays external: it loads a native binding relative to its own files.
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const outdir = 'dist/bundle';
-rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: { main: 'src/cli/main.ts' },
   bundle: true,
@@ -22,9 +22,14 @@ const result = await build({
   external: ['ssh2', 'cpu-features'],
   // CommonJS packages inside an ES module bundle still call require() for node built-ins.
   banner: { js: "import { createRequire as __eicRequire } from 'node:module'; const require = __eicRequire(import.meta.url);" },
-  sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
 });
 // Which sources each chunk holds: the start-up test reads it to prove what --version loads.
 writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+// Chunk names carry a content hash: remove the ones this build no longer made. Removing them
+// after (not before) the build keeps a CLI that is running meanwhile working.
+const made = new Set(Object.keys(result.metafile.outputs).map((f) => f.split('/').pop()));
+for (const f of readdirSync(outdir)) {
+  if (f.endsWith('.js') && !made.has(f)) rmSync(join(outdir, f));
+}

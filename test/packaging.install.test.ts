@@ -35,20 +35,20 @@ before(async () => {
 });
 after(() => { if (work) rmSync(work, { recursive: true, force: true }); });
 
-test('package.json builds before packing and ships bin/ and dist/src/ only', () => {
+test('package.json builds before packing and ships bin/ and the bundle only', () => {
   assert.match(pkg.scripts.prepack ?? '', /\b(npm run build|tsc)\b/);
   assert.equal(pkg.bin.eic, 'bin/eic.js');
-  assert.deepEqual(pkg.files.filter((f) => f.startsWith('dist')), ['dist/src/']);
+  assert.deepEqual(pkg.files.filter((f) => f.startsWith('dist')), ['dist/bundle/']);
 });
 
 test('the tarball holds the built CLI and no tests or TypeScript sources', async () => {
   const r = await sh('tar', ['-tzf', tarball], work);
   assert.equal(r.code, 0, r.stderr);
   const files = r.stdout.split('\n').filter(Boolean);
-  for (const f of ['package/bin/eic.js', 'package/package.json', 'package/dist/src/cli/main.js', 'package/dist/src/cli/program.js']) {
+  for (const f of ['package/bin/eic.js', 'package/package.json', 'package/dist/bundle/main.js']) {
     assert.ok(files.includes(f), f);
   }
-  assert.deepEqual(files.filter((f) => /^package\/(dist\/test|test|src|scripts|bench)\//.test(f)), []);
+  assert.deepEqual(files.filter((f) => /^package\/(dist\/test|dist\/src|test|src|scripts|bench)\//.test(f)), []);
 });
 
 test('npm install -g of the tarball gives a working eic in another directory', async () => {
