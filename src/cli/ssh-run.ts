@@ -3,19 +3,20 @@
  * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
  * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
  */
-import { EicError, ExitCode, isEicError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { createLogger } from '../log.js';
-import type { TunnelTarget } from '../tunnel/prepare.js';
 import { agentSocket } from '../ssh/agent.js';
 import { parseStrictMode } from '../ssh/host-verify.js';
 import { parseLocalForward } from '../ssh/forward-local.js';
 import { parseDynamicForward, startForwarding, type Forwarding } from '../ssh/forwarding.js';
 import { joinCommand, runRemote } from '../ssh/remote.js';
+import { ClientSlot } from '../ssh/client-slot.js';
 import type { SshConnection } from '../ssh/session.js';
 import type { Io } from './context.js';
 import { resolveSshTarget, splitUserHost } from './ssh-target.js';
 import type { SshCliOptions } from './ssh.js';
-import { waitForStop } from './ssh-wait.js';
+import { lossError } from './ssh-loss.js';
+import { holdForwarding, stopSignal, watch } from './ssh-reconnect.js';
 
 export interface RunSshInput {
   target?: string;
@@ -66,17 +67,36 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     const opened = Date.now();
     conn = await connectTarget({ target, key: key.key, push: key.push, osUser, opts, io, logger, agent, phases });
 
-    const describeLoss = (err: Error | undefined) => lossError(err, target, opts, opened);
+    const loss = { instanceId: target.instance.id, maxTunnelDuration: opts.maxTunnelDuration };
+    const describeLoss = (err: Error | undefined) => lossError(err, { ...loss, openedAt: opened });
+    // -N reconnects when the tunnel ends: the listeners then forward through whichever
+    // connection the slot holds, and wait for the next one in between.
+    const first = opts.forwardOnly ? watch(conn.client, opened) : undefined;
+    const slot = first ? new ClientSlot() : undefined;
+    slot?.set(conn.client);
     if (local.length > 0 || dynamic.length > 0) {
-      forwarding = await startForwarding(conn.client, local, dynamic, logger);
+      forwarding = await startForwarding(slot ? slot.get : conn.client, local, dynamic, logger);
       for (const f of forwarding.forwards) {
         const where = f.listener.host.includes(':') ? `[${f.listener.host}]:${f.listener.port}` : `${f.listener.host}:${f.listener.port}`;
         logger.info(f.kind === 'local' ? `Forwarding ${where} -> ${f.spec} via ${target.instance.id}` : `SOCKS5 proxy on ${where} via ${target.instance.id}`);
       }
     }
-    if (opts.forwardOnly) {
-      logger.info('Forwarding only (-N); press Ctrl-C to stop');
-      return await waitForStop(conn.client, describeLoss);
+    if (first && slot) {
+      const reconnect = opts.reconnect !== false;
+      logger.info(`Forwarding only (-N)${reconnect ? ', reconnecting when the tunnel ends' : ''}; press Ctrl-C to stop`);
+      const signals = stopSignal();
+      try {
+        return await holdForwarding({
+          first, slot, reconnect, loss, logger, stop: signals.stopped,
+          // A fresh key each time (a pushed key is accepted for 60 s only); an -i key is reused.
+          connect: async () => {
+            const k = opts.identity ? key : await clientKey(opts, io);
+            return (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
+          },
+        });
+      } finally {
+        signals.dispose();
+      }
     }
     const command = input.command.length > 0 ? joinCommand(input.command) : undefined;
     const pty = !opts.noTty && (Boolean(opts.tty) || (command === undefined && Boolean(io.stdin.isTTY)));
@@ -89,21 +109,4 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     conn?.client.end();
     target.aws.close();
   }
-}
-
-/** Why the session ended without an exit status: the tunnel's time limit, or what failed. */
-function lossError(err: Error | undefined, target: TunnelTarget, opts: SshCliOptions, opened: number): EicError {
-  const limit = (opts.maxTunnelDuration ?? 3600) * 1000;
-  const elapsed = Date.now() - opened;
-  const byDuration = /maxTunnelDuration|maximum duration/i.test(err?.message ?? '') || elapsed >= limit - 1500;
-  if (byDuration) {
-    return new EicError(ExitCode.connection, 'tunnel-max-duration',
-      `the session with ${target.instance.id} ended: the tunnel reached its maximum duration of ${Math.round(limit / 1000)} s${opts.maxTunnelDuration ? ' (--max-tunnel-duration)' : ''}`,
-      'connect again to continue', { cause: err });
-  }
-  if (isEicError(err)) return err;
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  if (isEicError(cause)) return cause;
-  return new EicError(ExitCode.connection, 'ssh-connection-lost',
-    `connection to ${target.instance.id} closed${err ? `: ${err.message}` : ''}`, 'connect again', { cause: err });
 }

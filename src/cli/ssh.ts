@@ -24,6 +24,8 @@ export interface SshCliOptions extends AwsCliOptions {
   strictHostKeyChecking: string;
   keepalive: number;
   cipher?: string;
+  /** false with --no-reconnect. */
+  reconnect?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -60,6 +62,7 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-t, --tty', 'allocate a pseudo-terminal even for a command')
     .option('-T, --no-tty', 'never allocate a pseudo-terminal')
     .option('-N, --forward-only', 'run no remote command: only forward ports, until Ctrl-C')
+    .option('--no-reconnect', 'with -N: exit (255) when the tunnel ends instead of connecting again')
     .option('-L, --local <spec>', 'forward [bind:]port:host:hostport through the instance (repeatable)', collect, [])
     .option('-D, --dynamic <spec>', 'SOCKS5 proxy on [bind:]port through the instance (repeatable)', collect, [])
     .option('--known-hosts <file>', 'known hosts file (default: $EIC_KNOWN_HOSTS or ~/.config/eic/known_hosts)')

@@ -3,9 +3,9 @@
  * channel over the one tunnel, to host:hostport as seen from the instance.
  */
 import { createServer, isIP, type Server, type Socket } from 'node:net';
-import type { Client } from 'ssh2';
 import { EicError, ExitCode, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { currentClient, type ClientRef } from './client-slot.js';
 import { bridge, forwardOut } from './forward-out.js';
 
 export interface LocalForwardSpec { bindHost: string; bindPort: number; host: string; hostPort: number }
@@ -87,14 +87,20 @@ export async function listen(server: Server, host: string, port: number, what: s
   return { host: addr.address, port: addr.port };
 }
 
-export async function startLocalForward(client: Client, spec: LocalForwardSpec, logger: Logger): Promise<LocalListener> {
+export async function startLocalForward(client: ClientRef, spec: LocalForwardSpec, logger: Logger): Promise<LocalListener> {
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.once('close', () => sockets.delete(sock));
     sock.pause();
+    // It may wait for a reconnect (client-slot.ts): a reset meanwhile must not crash eic.
+    sock.on('error', () => sock.destroy());
     const from = `${sock.remoteAddress}:${sock.remotePort}`;
-    forwardOut(client, sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, spec.host, spec.hostPort)
+    currentClient(client)
+      .then((c) => {
+        if (sock.destroyed) throw new Error(`${from} left while waiting for the connection`);
+        return forwardOut(c, sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, spec.host, spec.hostPort);
+      })
       .then((ch) => {
         logger.debug(`-L: ${from} -> ${spec.host}:${spec.hostPort} open`);
         return bridge(sock, ch).then(() => logger.debug(`-L: ${from} closed`));

@@ -1,10 +1,11 @@
 /**
  * The -L and -D listeners of one ssh connection, started together and closed together.
  */
-import type { Client, ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
 import type { Socket } from 'node:net';
 import { usageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { currentClient, type ClientRef } from './client-slot.js';
 import { bindAddress, parsePort, splitSpec, startLocalForward, type LocalForwardSpec, type LocalListener } from './forward-local.js';
 import { bridge, forwardOut, ForwardError } from './forward-out.js';
 import { Reply, startSocks5 } from './socks5.js';
@@ -39,7 +40,8 @@ const socksReplyFor = (err: unknown): number => {
   }
 };
 
-export async function startForwarding(client: Client, local: LocalForwardSpec[], dynamic: DynamicForwardSpec[],
+/** `client` may be a function yielding the current connection (it then changes on reconnects). */
+export async function startForwarding(client: ClientRef, local: LocalForwardSpec[], dynamic: DynamicForwardSpec[],
   logger: Logger): Promise<Forwarding> {
   const forwards: ActiveForward[] = [];
   const close = async () => { await Promise.all(forwards.map((f) => f.listener.close())); };
@@ -55,7 +57,7 @@ export async function startForwarding(client: Client, local: LocalForwardSpec[],
         logger,
         open: async (req) => {
           try {
-            return await forwardOut(client, req.srcIp, req.srcPort, req.host, req.port);
+            return await forwardOut(await currentClient(client), req.srcIp, req.srcPort, req.host, req.port);
           } catch (err) {
             throw Object.assign(err as Error, { socksReply: socksReplyFor(err) });
           }

@@ -1,0 +1,180 @@
+/**
+ * `eic ssh -N -L` as a real process through the sandbox when its tunnel ends: after the
+ * endpoint's maxTunnelDuration or a dropped connection it reconnects and the same local port
+ * forwards again (the connection in flight ends); --no-reconnect exits 255 naming
+ * maxTunnelDuration; refusals that will not pass make it give up; a busy endpoint is retried;
+ * Ctrl-C while it waits to reconnect exits 0.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicEnv, finished, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
+
+/** Everything eic writes to stderr, and a way to wait for a line to appear in it. */
+function watchStderr(child: ChildProcess) {
+  let text = '';
+  const waiters = new Set<() => void>();
+  child.stderr!.on('data', (d: Buffer) => { text += d.toString(); for (const w of waiters) w(); });
+  let exited = false;
+  child.once('exit', () => { exited = true; for (const w of waiters) w(); });
+  return {
+    text: () => text,
+    until(re: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`timed out waiting for ${re}; stderr: ${text}`)); }, timeoutMs);
+        const check = () => {
+          const m = re.exec(text);
+          if (m) { clearTimeout(timer); waiters.delete(check); resolve(m); } else if (exited) {
+            clearTimeout(timer); waiters.delete(check); reject(new Error(`eic exited before ${re}; stderr: ${text}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** An open connection to the echo service through the forward, with what came back so far. */
+async function openEcho(port: number): Promise<{ sock: Socket; received: () => Buffer; closed: Promise<void> }> {
+  const sock = connect({ host: '127.0.0.1', port });
+  const chunks: Buffer[] = [];
+  sock.on('data', (c: Buffer) => chunks.push(c));
+  sock.on('error', () => {});
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  return { sock, received: () => Buffer.concat(chunks), closed };
+}
+
+/** Send `data` and wait until it has all come back. */
+async function echoes(port: number, data: Buffer): Promise<Buffer> {
+  const c = await openEcho(port);
+  c.sock.write(data);
+  await new Promise<void>((resolve, reject) => {
+    const check = () => { if (c.received().length >= data.length) resolve(); };
+    c.sock.on('data', check);
+    c.closed.then(() => reject(new Error(`closed after ${c.received().length} of ${data.length} bytes`)));
+  });
+  c.sock.destroy();
+  return c.received();
+}
+
+describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let env: NodeJS.ProcessEnv;
+  let id: string;
+  let echo: Server;
+  let echoPort: number;
+  const echoSockets = new Set<Socket>();
+  let child: ChildProcess | undefined;
+  let done: Promise<Finished> | undefined;
+
+  before(async () => {
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
+    id = sb.env.EIC_SANDBOX_INSTANCE;
+    // The instance's sshd is on this machine's loopback: a service "on the instance" is one here.
+    echo = createServer((s) => { echoSockets.add(s); s.on('close', () => echoSockets.delete(s)); s.on('error', () => {}); s.pipe(s); });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    echoPort = (echo.address() as { port: number }).port;
+  });
+  afterEach(async () => {
+    sb.faults.clear();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await done?.catch(() => {});
+    child = undefined;
+    done = undefined;
+  });
+  after(async () => {
+    for (const s of echoSockets) s.destroy();
+    await new Promise<void>((r) => echo.close(() => r()));
+    await sb.close();
+    home.cleanup();
+  });
+
+  /** Start eic ssh -N -L 0:127.0.0.1:<echo>; resolves with the local port once it forwards. */
+  async function startForwarding(extra: string[]) {
+    child = spawnEic(['ssh', id, '-N', '-L', `0:127.0.0.1:${echoPort}`, ...extra], env);
+    done = finished(child);
+    const err = watchStderr(child);
+    const port = Number((await err.until(/Forwarding 127\.0\.0\.1:(\d+) ->/))[1]);
+    await err.until(/Forwarding only \(-N\)/);
+    return { port, err, child, done: done! };
+  }
+
+  it('reconnects after maxTunnelDuration and forwards again on the same local port', async () => {
+    const { port, err, child: c, done: d } = await startForwarding(['--max-tunnel-duration', '5']);
+    const hello = randomBytes(10_000);
+    assert.deepEqual(await echoes(port, hello), hello);
+    // A connection left open through the first tunnel ends with it.
+    const inFlight = await openEcho(port);
+    inFlight.sock.write('ping');
+    await err.until(/tunnel ended: the endpoint's maxTunnelDuration \(5 s\) was reached; reconnecting…/);
+    await err.until(/reconnected \(attempt 1\)/);
+    await inFlight.closed;
+    const again = randomBytes(200_000);
+    assert.deepEqual(await echoes(port, again), again);
+    c.kill('SIGINT');
+    const r = await d;
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('with --no-reconnect exits 255 naming maxTunnelDuration', async () => {
+    const { port, done: d } = await startForwarding(['--max-tunnel-duration', '3', '--no-reconnect']);
+    const hello = Buffer.from('before the end');
+    assert.deepEqual(await echoes(port, hello), hello);
+    const r = await d;
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\) \\(the endpoint ends every tunnel after its maxTunnelDuration`, 'm'));
+    assert.doesNotMatch(r.stderr, /reconnect(ing|ed)/);
+  });
+
+  it('reconnects after the tunnel drops without a close frame', async () => {
+    // The first tunnel is cut once 40 kB have gone to the client: past the SSH login, during the transfer below.
+    sb.faults.set('*', { kind: 'drop', afterBytes: 40_000 }, { once: true });
+    const { port, err, child: c, done: d } = await startForwarding([]);
+    const big = randomBytes(400_000);
+    await assert.rejects(echoes(port, big), /closed after \d+ of 400000 bytes/);
+    const ended = await err.until(/tunnel ended: (.*); reconnecting…/);
+    assert.doesNotMatch(ended[1], /maxTunnelDuration/);
+    await err.until(/reconnected \(attempt 1\)/);
+    assert.deepEqual(await echoes(port, big), big);
+    c.kill('SIGTERM');
+    assert.equal((await d).code, 0);
+  });
+
+  it('retries a busy endpoint, and gives up on refusals that will not pass', async () => {
+    const { port, err, done: d } = await startForwarding(['--max-tunnel-duration', '2']);
+    // Transient: one 503, then the next attempt gets through.
+    sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' }, { once: true });
+    await err.until(/warning: reconnect attempt 1 failed: OpenTunnel refused \(503\)/);
+    await err.until(/reconnected \(attempt 2\)/);
+    const hello = Buffer.from('still here');
+    assert.deepEqual(await echoes(port, hello), hello);
+    // Permanent: access denied on every attempt.
+    sb.faults.set('*', { kind: 'refuse', status: 403, message: 'denied by policy' });
+    const r = await d;
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, new RegExp(`^eic: gave up reconnecting to ${id} after 3 attempts: OpenTunnel refused \\(403\\): denied by policy`, 'm'));
+  });
+
+  it('exits 0 on Ctrl-C while waiting to reconnect; a connection made meanwhile is closed', async () => {
+    const { port, err, child: c, done: d } = await startForwarding(['--max-tunnel-duration', '2']);
+    sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' });
+    await err.until(/reconnect attempt 1 failed/);
+    // Accepted (the listener stays open) and held until there is a connection again.
+    const waiting = await openEcho(port);
+    waiting.sock.write('anyone?');
+    c.kill('SIGINT');
+    const r = await d;
+    assert.equal(r.code, 0, r.stderr);
+    await waiting.closed;
+    assert.equal(waiting.received().length, 0);
+  });
+});
