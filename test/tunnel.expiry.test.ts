@@ -1,0 +1,95 @@
+/**
+ * `eic tunnel` across tunnel expiries (sandbox, real sshd and ssh): a connection whose tunnel
+ * reaches --max-tunnel-duration ends alone, with a line saying why, and the listener keeps
+ * serving: new connections get new tunnels and work. A dropped tunnel likewise.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicEnv, finished, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+
+let sb: Sandbox;
+let kit: SshClientKit;
+let home: ReturnType<typeof tempHome>;
+let id: string;
+
+before(async () => {
+  sb = await startSandbox({ requireSshd: true });
+  kit = sshClientKit(sb);
+  home = tempHome();
+  id = sb.env.EIC_SANDBOX_INSTANCE;
+});
+after(async () => {
+  kit?.cleanup();
+  home?.cleanup();
+  await sb?.close();
+});
+
+async function startTunnel(args: string[]) {
+  const child = spawnEic(['tunnel', id, '--local-port', '0', ...args], eicEnv(sb, home.home));
+  const done = finished(child);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^Listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
+  });
+  return { child, port, done, stderr: () => err };
+}
+
+async function ssh(port: number, command: string): Promise<Finished> {
+  await kit.push(id);
+  const child = spawn('ssh', [...kit.sshOptions(id), '-p', String(port), 'ec2-user@127.0.0.1', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin!.end();
+  return done;
+}
+
+test('a tunnel reaching --max-tunnel-duration ends only its connection; new connections work', async () => {
+  const t = await startTunnel(['--max-tunnel-duration', '3']);
+  try {
+    // Outlives its tunnel: ssh loses the connection (255) after "started", never prints "never".
+    const long = ssh(t.port, 'echo started; sleep 30; echo never');
+    // Meanwhile, on the same listener, short ones work.
+    const short = await ssh(t.port, 'echo short');
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(short.stdout.toString(), 'short\n');
+    const ended = await long;
+    assert.equal(ended.code, 255, ended.stderr);
+    assert.equal(ended.stdout.toString(), 'started\n');
+    assert.match(t.stderr(), /connection 1 (failed|closed)[^\n]*maxTunnelDuration/i);
+    // After the expiry, the listener is still there and opens fresh tunnels.
+    assert.equal(t.child.exitCode, null, t.stderr());
+    const after = await ssh(t.port, 'echo after');
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(after.stdout.toString(), 'after\n');
+  } finally {
+    t.child.kill('SIGTERM');
+    assert.equal((await t.done).code, 0);
+  }
+});
+
+test('a dropped tunnel ends only its connection; the next one works', async () => {
+  const t = await startTunnel([]);
+  try {
+    // Cut the first tunnel once 64 kB went to the client: during the output below.
+    sb.faults.set('*', { kind: 'drop', afterBytes: 64_000 }, { once: true });
+    const cut = await ssh(t.port, 'head -c 2000000 /dev/zero');
+    assert.equal(cut.code, 255, cut.stderr);
+    assert.ok(cut.stdout.length < 2_000_000, `got ${cut.stdout.length} bytes`);
+    assert.match(t.stderr(), /connection 1 (failed|closed)/);
+    const next = await ssh(t.port, 'head -c 2000000 /dev/zero | wc -c');
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(next.stdout.toString().trim(), '2000000');
+  } finally {
+    sb.faults.clear();
+    t.child.kill('SIGTERM');
+    assert.equal((await t.done).code, 0);
+  }
+});
