@@ -3,7 +3,8 @@
  * endpoint's maxTunnelDuration or a dropped connection it reconnects and the same local port
  * forwards again (the connection in flight ends); --no-reconnect exits 255 naming
  * maxTunnelDuration; refusals that will not pass make it give up; a busy endpoint is retried;
- * Ctrl-C while it waits to reconnect exits 0.
+ * Ctrl-C while it waits to reconnect exits 0. Without -N (a command, a terminal) a lost tunnel
+ * ends eic with 255 and the reason.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, runEic, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
 
 /** Everything eic writes to stderr, and a way to wait for a line to appear in it. */
 function watchStderr(child: ChildProcess) {
@@ -176,5 +177,22 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.equal(r.code, 0, r.stderr);
     await waiting.closed;
     assert.equal(waiting.received().length, 0);
+  });
+
+  it('a command cut by a drop (not -N) exits 255 saying the tunnel connection was lost', async () => {
+    sb.faults.set('*', { kind: 'drop', afterBytes: 64_000 }, { once: true });
+    const r = await runEic(['ssh', id, '--', 'head -c 2000000 /dev/zero'], env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.ok(r.stdout.length < 2_000_000, `got ${r.stdout.length} bytes`);
+    assert.match(r.stderr, /^eic: tunnel connection lost \(the endpoint or the network dropped the connection/m);
+    assert.doesNotMatch(r.stderr, /reconnect/);
+  });
+
+  it('a terminal session (-t) ended by maxTunnelDuration names it and how to set it, exit 255', async () => {
+    const r = await runEic(['ssh', '-t', id, '--max-tunnel-duration', '2', '--', 'echo started; sleep 30; echo never'], env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stdout.toString(), /started/);
+    assert.doesNotMatch(r.stdout.toString(), /never/);
+    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 2 s \\(--max-tunnel-duration\\) \\(the endpoint ends every tunnel after its maxTunnelDuration \\(at most 3600 s; --max-tunnel-duration asks for less\\)`, 'm'));
   });
 });
