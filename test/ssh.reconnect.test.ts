@@ -64,6 +64,28 @@ async function echoes(port: number, data: Buffer): Promise<Buffer> {
   return c.received();
 }
 
+/** Echo through the -D SOCKS5 proxy: no-auth greeting, CONNECT 127.0.0.1:port, then the data. */
+async function socksEchoes(socksPort: number, port: number, data: Buffer): Promise<Buffer> {
+  const c = await openEcho(socksPort);
+  const want = async (n: number) => {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => { if (c.received().length >= n) { c.sock.off('data', check); resolve(); } };
+      c.sock.on('data', check);
+      c.closed.then(() => reject(new Error(`SOCKS proxy closed after ${c.received().length} bytes`)));
+      check();
+    });
+  };
+  c.sock.write(Buffer.from([5, 1, 0]));
+  await want(2);
+  c.sock.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, port >> 8, port & 0xff]));
+  await want(12);
+  assert.deepEqual([...c.received().subarray(0, 4)], [5, 0, 5, 0], 'greeting accepted, CONNECT succeeded');
+  c.sock.write(data);
+  await want(12 + data.length);
+  c.sock.destroy();
+  return c.received().subarray(12);
+}
+
 describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
@@ -109,10 +131,12 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     return { port, err, child, done: done! };
   }
 
-  it('reconnects after maxTunnelDuration and forwards again on the same local port', async () => {
-    const { port, err, child: c, done: d } = await startForwarding(['--max-tunnel-duration', '5']);
+  it('reconnects after maxTunnelDuration and forwards again on the same local ports (-L and -D)', async () => {
+    const { port, err, child: c, done: d } = await startForwarding(['--max-tunnel-duration', '5', '-D', '127.0.0.1:0']);
+    const socksPort = Number((await err.until(/SOCKS5 proxy on 127\.0\.0\.1:(\d+)/))[1]);
     const hello = randomBytes(10_000);
     assert.deepEqual(await echoes(port, hello), hello);
+    assert.deepEqual(await socksEchoes(socksPort, echoPort, hello), hello);
     // A connection left open through the first tunnel ends with it.
     const inFlight = await openEcho(port);
     inFlight.sock.write('ping');
@@ -121,6 +145,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     await inFlight.closed;
     const again = randomBytes(200_000);
     assert.deepEqual(await echoes(port, again), again);
+    assert.deepEqual(await socksEchoes(socksPort, echoPort, again), again);
     c.kill('SIGINT');
     const r = await d;
     assert.equal(r.code, 0, r.stderr);
@@ -139,12 +164,15 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
   it('reconnects after the tunnel drops without a close frame', async () => {
     // The first tunnel is cut once 40 kB have gone to the client: past the SSH login, during the transfer below.
     sb.faults.set('*', { kind: 'drop', afterBytes: 40_000 }, { once: true });
+    const keysBefore = new Set(sb.keys.active(id, 'ec2-user'));
     const { port, err, child: c, done: d } = await startForwarding([]);
     const big = randomBytes(400_000);
     await assert.rejects(echoes(port, big), /closed after \d+ of 400000 bytes/);
     const ended = await err.until(/tunnel ended: (.*); reconnecting…/);
     assert.doesNotMatch(ended[1], /maxTunnelDuration/);
     await err.until(/reconnected \(attempt 1\)/);
+    // Each connection pushed its own fresh key.
+    assert.equal(sb.keys.active(id, 'ec2-user').filter((k) => !keysBefore.has(k)).length, 2);
     assert.deepEqual(await echoes(port, big), big);
     c.kill('SIGTERM');
     assert.equal((await d).code, 0);
@@ -155,7 +183,17 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     // Transient: one 503, then the next attempt gets through.
     sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' }, { once: true });
     await err.until(/warning: reconnect attempt 1 failed: OpenTunnel refused \(503\)/);
+    // A connection made while there is no tunnel waits for the next one, then goes through.
+    const held = await openEcho(port);
+    held.sock.write('held over');
     await err.until(/reconnected \(attempt 2\)/);
+    await new Promise<void>((resolve, reject) => {
+      const check = () => { if (held.received().toString() === 'held over') resolve(); };
+      held.sock.on('data', check);
+      held.closed.then(() => reject(new Error(`closed; got ${JSON.stringify(held.received().toString())}`)));
+      check();
+    });
+    held.sock.destroy();
     const hello = Buffer.from('still here');
     assert.deepEqual(await echoes(port, hello), hello);
     // Permanent: access denied on every attempt.
