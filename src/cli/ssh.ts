@@ -43,6 +43,13 @@ recorded on first contact (its fingerprint is printed); a changed key is refused
 Forwarding goes through the one tunnel, so it reaches any host and port the instance can,
 while the endpoint itself only allows ports 22 and 3389.
 
+The endpoint ends every tunnel after its maxTunnelDuration (at most 1 h). With -N, eic then
+connects again (fresh key, new tunnel) and keeps the same local -L/-D ports open: connections
+in flight end, new ones work; one made while reconnecting waits for the new connection.
+Retries back off from 1 s to 30 s; refusals that will not pass (denied, unknown instance,
+changed host key) end eic after 3 tries. --no-reconnect exits 255 instead. A shell or a
+command ends with the tunnel (exit 255, saying why).
+
 Examples:
   eic ssh i-0123456789abcdef0
   eic ssh admin@web-1 -- sudo systemctl status nginx
