@@ -233,4 +233,21 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.doesNotMatch(r.stdout.toString(), /never/);
     assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 2 s \\(--max-tunnel-duration\\) \\(the endpoint ends every tunnel after its maxTunnelDuration \\(at most 3600 s; --max-tunnel-duration asks for less\\)`, 'm'));
   });
+
+  // Last: it changes the instance's host key for good. Restarting sshd also ends the connection
+  // (--max-tunnel-duration would, too, if it did not).
+  it('tries to reconnect when sshd restarts, and gives up when it answers with a changed host key', async () => {
+    child = spawnEic(['ssh', id, '-N', '-L', `0:127.0.0.1:${echoPort}`, '--max-tunnel-duration', '3'],
+      { ...env, EIC_KNOWN_HOSTS: join(home.home, 'known_hosts.rotate') });
+    done = finished(child);
+    const err = watchStderr(child);
+    await err.until(/Forwarding only \(-N\)/);
+    await sb.rotateHostKey(id);
+    const r = await done;
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(err.text(), /^tunnel ended: [^\n]+; reconnecting…$/m);
+    assert.match(err.text(), /^warning: reconnect attempt 1 failed: host key verification failed/m);
+    assert.match(r.stderr, new RegExp(`^eic: gave up reconnecting to ${id} after 3 attempts: host key verification failed: the host key of ${id} has changed`, 'm'));
+    assert.doesNotMatch(r.stderr, /reconnected/);
+  });
 });

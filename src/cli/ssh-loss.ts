@@ -47,7 +47,7 @@ export function lossError(err: Error | undefined, ctx: LossContext): EicError {
 export function lossReason(err: Error | undefined, ctx: LossContext): string {
   if (endedByDuration(err, ctx)) return `the endpoint's maxTunnelDuration (${ctx.maxTunnelDuration ?? SERVICE_MAX_TUNNEL_SECONDS} s) was reached`;
   const e = lossError(err, ctx);
-  return e.code === 'ssh-connection-lost' ? (err ? err.message : 'the connection closed') : e.message;
+  return e.code === 'ssh-connection-lost' ? (err ? err.message : 'the instance or the endpoint closed the connection') : e.message;
 }
 
 /** Codes of failures that connecting again will not fix (until the user acts). */
