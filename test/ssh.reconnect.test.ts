@@ -178,6 +178,23 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.equal((await d).code, 0);
   });
 
+  it('backs off when connections keep dying young, from the second in a row', async () => {
+    // Every tunnel is cut once 40 kB have gone to the client (past the login): each transfer kills one.
+    sb.faults.set('*', { kind: 'drop', afterBytes: 40_000 });
+    const { port, err, child: c, done: d } = await startForwarding([]);
+    const big = randomBytes(200_000);
+    await assert.rejects(echoes(port, big), /closed after/);
+    await err.until(/tunnel ended: [^\n]+; reconnecting…\nreconnected \(attempt 1\)\n/);
+    await assert.rejects(echoes(port, big), /closed after/);
+    await err.until(/reconnected \(attempt 1\)\n[^]*tunnel ended: [^\n]+; reconnecting in 1 s…\nreconnected \(attempt 1\)\n/);
+    sb.faults.clear();
+    await assert.rejects(echoes(port, big), /closed after/); // this tunnel was opened under the fault
+    await err.until(/reconnecting in 2 s…\nreconnected \(attempt 1\)\n/);
+    assert.deepEqual(await echoes(port, big), big);
+    c.kill('SIGINT');
+    assert.equal((await d).code, 0);
+  });
+
   it('retries a busy endpoint, and gives up on refusals that will not pass', async () => {
     const { port, err, done: d } = await startForwarding(['--max-tunnel-duration', '2']);
     // Transient: one 503, then the next attempt gets through.
@@ -227,11 +244,11 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
   });
 
   it('a terminal session (-t) ended by maxTunnelDuration names it and how to set it, exit 255', async () => {
-    const r = await runEic(['ssh', '-t', id, '--max-tunnel-duration', '2', '--', 'echo started; sleep 30; echo never'], env);
+    const r = await runEic(['ssh', '-t', id, '--max-tunnel-duration', '3', '--', 'echo started; sleep 30; echo never'], env);
     assert.equal(r.code, 255, r.stderr);
     assert.match(r.stdout.toString(), /started/);
     assert.doesNotMatch(r.stdout.toString(), /never/);
-    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 2 s \\(--max-tunnel-duration\\) \\(the endpoint ends every tunnel after its maxTunnelDuration \\(at most 3600 s; --max-tunnel-duration asks for less\\)`, 'm'));
+    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\) \\(the endpoint ends every tunnel after its maxTunnelDuration \\(at most 3600 s; --max-tunnel-duration asks for less\\)`, 'm'));
   });
 
   // Last: it changes the instance's host key for good. Restarting sshd also ends the connection

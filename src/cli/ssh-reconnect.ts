@@ -9,7 +9,7 @@ import type { Client } from 'ssh2';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientSlot } from '../ssh/client-slot.js';
-import { isTransient, lossError, lossReason, type LossContext } from './ssh-loss.js';
+import { endedByDuration, isTransient, lossError, lossReason, type LossContext } from './ssh-loss.js';
 
 /** A ready connection and the promise of its end (watched from the start, so no close is missed). */
 export interface Held { client: Client; openedAt: number; closed: Promise<{ err?: Error }> }
@@ -46,10 +46,14 @@ export const defaultBackoffMs = (n: number): number => Math.min(1000 * 2 ** (n -
 
 const STOPPED: unique symbol = Symbol('stopped');
 
+/** A connection lost sooner than this after it opened counts as short-lived. */
+const SHORT_LIVED_MS = 10_000;
+
 /** Resolves with 0 when stopped; rejects with the reason eic ends (no reconnect, or gave up). */
 export async function holdForwarding(o: HoldOptions): Promise<number> {
   const stop = o.stop.then((): typeof STOPPED => STOPPED);
   let current = o.first;
+  let short = 0;
   o.slot.set(current.client);
   try {
     for (;;) {
@@ -58,7 +62,12 @@ export async function holdForwarding(o: HoldOptions): Promise<number> {
       o.slot.clear();
       const ctx: LossContext = { ...o.loss, openedAt: current.openedAt };
       if (!o.reconnect) throw lossError(ended.err, ctx);
-      o.logger.info(`tunnel ended: ${lossReason(ended.err, ctx)}; reconnecting…`);
+      // Connections that keep dying young (a flapping network, a middlebox cutting them) would
+      // otherwise be replaced as fast as AWS answers: from the second in a row, back off too.
+      short = !endedByDuration(ended.err, ctx) && Date.now() - current.openedAt < SHORT_LIVED_MS ? short + 1 : 0;
+      const delay = short >= 2 ? (o.backoffMs ?? defaultBackoffMs)(short - 1) : 0;
+      o.logger.info(`tunnel ended: ${lossReason(ended.err, ctx)}; reconnecting${delay ? ` in ${seconds(delay)} s` : ''}…`);
+      if (delay && (await sleep(delay, stop)) === STOPPED) return 0;
       const next = await reconnect(o, stop);
       if (next === STOPPED) return 0;
       current = next;
@@ -97,12 +106,21 @@ async function reconnect(o: HoldOptions, stop: Promise<typeof STOPPED>): Promise
         `gave up reconnecting to ${o.loss.instanceId} after ${attempt} attempts: ${e.message}`, e.hint, { cause: e });
     }
     const wait = backoff(attempt);
-    o.logger.warn(`reconnect attempt ${attempt} failed: ${e.message}; next in ${Math.round(wait / 100) / 10} s`);
-    let timer: NodeJS.Timeout | undefined;
-    const slept = new Promise<void>((resolve) => { timer = setTimeout(resolve, wait); });
-    const woke = await Promise.race([slept, stop]);
+    o.logger.warn(`reconnect attempt ${attempt} failed: ${e.message}; next in ${seconds(wait)} s`);
+    if ((await sleep(wait, stop)) === STOPPED) return STOPPED;
+  }
+}
+
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** Wait `ms`, or less if stopped first. */
+async function sleep(ms: number, stop: Promise<typeof STOPPED>): Promise<void | typeof STOPPED> {
+  let timer: NodeJS.Timeout | undefined;
+  const slept = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+  try {
+    return await Promise.race([slept, stop]);
+  } finally {
     clearTimeout(timer);
-    if (woke === STOPPED) return STOPPED;
   }
 }
 
