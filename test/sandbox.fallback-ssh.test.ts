@@ -10,10 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { startFallbackSsh, type FallbackHandle } from '../src/sandbox/fallback-ssh.js';
 import { KeyStore } from '../src/sandbox/key-store.js';
 import { silentLogger } from '../src/log.js';
+import { generateEd25519Pem } from '../src/ssh/keys.js';
 
 const ID = 'i-0fa11bac0000000001';
 
@@ -31,7 +31,7 @@ describe('fallback SSH server (in-process) with the OpenSSH client', () => {
     }
     keys = new KeyStore(60);
     keys.push(ID, 'ec2-user', readFileSync(join(dir, 'id.pub'), 'utf8'));
-    server = await startFallbackSsh({ instanceId: ID, osUsers: ['ec2-user'], hostKeyPem: ssh2.utils.generateKeyPairSync('ed25519').private, keys, logger: silentLogger });
+    server = await startFallbackSsh({ instanceId: ID, osUsers: ['ec2-user'], hostKeyPem: generateEd25519Pem().privatePem, keys, logger: silentLogger });
     echo = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   });

@@ -5,13 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { InstanceConfig, SandboxConfig } from './config.js';
 import { startFallbackSsh } from './fallback-ssh.js';
 import type { KeyStore } from './key-store.js';
 import { descendants, signal } from './proc-tree.js';
 import { startSshd } from './sshd.js';
 import type { Logger } from '../log.js';
+import { generateEd25519Pem } from '../ssh/keys.js';
 
 export interface InstanceHost {
   instanceId: string;
@@ -42,8 +42,7 @@ export interface FleetOptions {
 }
 
 function newHostKey(): { privatePem: string; publicLine: string } {
-  const k = ssh2.utils.generateKeyPairSync('ed25519');
-  return { privatePem: k.private, publicLine: k.public.trim().split(/\s+/).slice(0, 2).join(' ') };
+  return generateEd25519Pem();
 }
 
 /** Instances that get an SSH server: running, with an address a tunnel can name. */

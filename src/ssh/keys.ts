@@ -33,6 +33,18 @@ export function generateSessionKey(): ClientKey {
   return fromKeyObject(privateKey, 'session key');
 }
 
+/**
+ * A new ed25519 pair as OpenSSH files hold it (the sandbox's host keys). Not ssh2's own
+ * generator: it drops a leading zero byte of the key, so about one key in 256 is one that
+ * OpenSSH cannot load.
+ */
+export function generateEd25519Pem(): { privatePem: string; publicLine: string } {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(privateKey.export({ format: 'jwk' }).x as string, 'base64url');
+  const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
+  return { privatePem: openSshEd25519(privateKey), publicLine: `ssh-ed25519 ${blob.toString('base64')}` };
+}
+
 /** Asks the user for a passphrase (on the terminal); only called when a key is encrypted. */
 export type PassphrasePrompt = (message: string) => Promise<string>;
 
@@ -144,7 +156,7 @@ function describe(key: ParsedKey, source: string): ClientKey {
  * magic, cipher "none", kdf "none", one public key, then the private section with two equal
  * check words, the key, an empty comment and 1,2,3… padding to the 8-byte block size.
  */
-function openSshEd25519(privateKey: KeyObject): string {
+export function openSshEd25519(privateKey: KeyObject): string {
   const jwk = privateKey.export({ format: 'jwk' });
   const seed = Buffer.from(jwk.d as string, 'base64url');
   const pub = Buffer.from(jwk.x as string, 'base64url');
