@@ -1,13 +1,20 @@
 // `node rss-wrap.mjs OUTFILE cmd args…`: run a command with our stdio (as a ProxyCommand does)
-// and write its peak RSS in KiB to OUTFILE when it exits. Exits with the command's status.
+// and keep its peak RSS in KiB in OUTFILE. ssh kills its ProxyCommand when the session ends,
+// so the peak is written at every poll, not only at exit. Exits with the command's status.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { watchRss } from './rss.mjs';
+import { peakRssKiB } from './rss.mjs';
 
 const [out, cmd, ...args] = process.argv.slice(2);
 const child = spawn(cmd, args, { stdio: 'inherit' });
-const w = watchRss(child.pid);
+let peak = 0;
+const poll = () => {
+  const now = peakRssKiB(child.pid);
+  if (now > peak) writeFileSync(out, String((peak = now)));
+};
+const timer = setInterval(poll, 20);
+for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT']) process.on(sig, () => { poll(); child.kill(sig); });
 child.on('exit', (code, signal) => {
-  writeFileSync(out, String(w.stop()));
+  clearInterval(timer);
   process.exit(code ?? (signal ? 128 : 1));
 });
