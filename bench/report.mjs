@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const mib = (kib) => (kib / 1024).toFixed(1);
 const ok = (pass) => (pass ? 'met' : '**missed**');
 
-export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, lat, machine }) {
+export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, cp, lat, machine }) {
   const direct = results['OpenSSH direct'].mbps;
   const naive = results['ssh + naive ws relay'].mbps;
   const rows = Object.entries(results).map(([name, r]) => {
@@ -16,6 +16,12 @@ export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, lat, mach
   });
   const slowRows = Object.entries(slow).map(([name, s]) =>
     `| ${name} | ${(s.bytes / 1048576).toFixed(0)} MiB | ${mib(s.rssKiB)} MiB | ${ok(s.rssKiB <= 64 * 1024)} |`);
+  const cpRate = Object.fromEntries(cp.map((r) => [r.name, r.mbps]));
+  const cpRows = ['upload', 'download'].map((dir) => {
+    const eic = cpRate[`eic cp ${dir}`];
+    const scp = cpRate[`scp + eic proxy ${dir}`];
+    return `| ${dir} | ${eic.toFixed(0)} | ${scp.toFixed(0)} | ${(eic / scp).toFixed(2)}× |`;
+  });
   const previousNotes = notesOf(file);
   const text = `# Benchmark results
 
@@ -39,6 +45,12 @@ ${rows.join('\n')}
 | path | read | peak RSS of eic | ≤ 64 MiB |
 |---|---|---|---|
 ${slowRows.join('\n')}
+
+## eic cp vs OpenSSH scp through eic proxy (${MB} MiB file)
+
+| direction | eic cp MB/s | scp + eic proxy MB/s | eic cp / scp |
+|---|---|---|---|
+${cpRows.join('\n')}
 
 ## Start-up and connect latency (median of 7, whole process, cold)
 

@@ -13,6 +13,7 @@ import { startSandbox } from '../dist/src/sandbox/index.js';
 import { watchRss } from './rss.mjs';
 import { slowReaderCase, startTunnel } from './cases.mjs';
 import { writeResults } from './report.mjs';
+import { cpBench } from './cp.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -96,6 +97,9 @@ try {
     'eic ssh': await slowReaderCase(process.execPath, [EIC, 'ssh', inst, '--', `head -c ${SLOW_MB}M /dev/zero`], env, 'self'),
   };
 
+  log(`bench: eic cp vs scp through eic proxy, ${MB} MiB each way`);
+  const cp = await cpBench({ sb, env, tmp, MB });
+
   log('bench: start-up and connect latency');
   const lat = { version: [], node: [], connect: [], list: [], phases: '' };
   for (let i = 0; i < 7; i++) {
@@ -111,7 +115,7 @@ try {
     ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     date: new Date().toISOString().slice(0, 10),
   };
-  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, lat: {
+  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, cp: cp.rows, lat: {
     version: median(lat.version), node: median(lat.node), connect: median(lat.connect), list: median(lat.list), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
   log('bench: wrote bench/RESULTS.md');
