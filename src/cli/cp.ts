@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { addAwsOptions, intInRange } from './aws-options.js';
 import type { CommandContext } from './context.js';
+import { addSessionOptions } from './session-options.js';
 import type { SessionOptions } from './ssh-session.js';
 
 export interface CpCliOptions extends SessionOptions {
@@ -41,13 +42,8 @@ export function registerCp(program: Command, ctx: CommandContext): void {
     .addOption(new Option('-P, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
     .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')
     .option('--push', 'push the public half of the -i key with SendSSHPublicKey first')
-    .option('--known-hosts <file>', 'known hosts file (default: $EIC_KNOWN_HOSTS or ~/.config/eic/known_hosts)')
-    .addOption(new Option('--strict-host-key-checking <mode>', 'yes: only known keys; accept-new: record new instances; no: warn only')
-      .choices(['yes', 'accept-new', 'no']).default('accept-new'))
-    .addOption(new Option('--keepalive <seconds>', 'seconds between SSH keep-alives (0: off)').default(15).argParser(intInRange(0, 3600, '--keepalive')))
-    .option('-c, --cipher <list>', 'comma-separated SSH ciphers, most preferred first')
     .addHelpText('after', HELP_AFTER);
-  addAwsOptions(cmd).action(async (operands: string[], opts: CpCliOptions) => {
+  addAwsOptions(addSessionOptions(cmd)).action(async (operands: string[], opts: CpCliOptions) => {
     const { runCp } = await import('./cp-run.js');
     const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
     ctx.setExitCode(await runCp({ operands, opts, given, io: ctx.io }));

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
+import { addSessionOptions } from './session-options.js';
 
 export interface SshCliOptions extends AwsCliOptions {
   osUser: string;
@@ -72,13 +73,8 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('--no-reconnect', 'with -N: exit (255) when the tunnel ends instead of connecting again')
     .option('-L, --local <spec>', 'forward [bind:]port:host:hostport through the instance (repeatable)', collect, [])
     .option('-D, --dynamic <spec>', 'SOCKS5 proxy on [bind:]port through the instance (repeatable)', collect, [])
-    .option('--known-hosts <file>', 'known hosts file (default: $EIC_KNOWN_HOSTS or ~/.config/eic/known_hosts)')
-    .addOption(new Option('--strict-host-key-checking <mode>', 'yes: only known keys; accept-new: record new instances; no: warn only')
-      .choices(['yes', 'accept-new', 'no']).default('accept-new'))
-    .addOption(new Option('--keepalive <seconds>', 'seconds between SSH keep-alives (0: off)').default(15).argParser(intInRange(0, 3600, '--keepalive')))
-    .option('-c, --cipher <list>', 'comma-separated SSH ciphers, most preferred first')
     .addHelpText('after', HELP_AFTER);
-  addAwsOptions(cmd).action(async (target: string | undefined, command: string[], opts: SshCliOptions) => {
+  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, command: string[], opts: SshCliOptions) => {
     const { runSsh } = await import('./ssh-run.js');
     // commander's -t/-T pair sets one `tty` value; tell an explicit -T apart from "not given".
     const ttySource = cmd.getOptionValueSource('tty');

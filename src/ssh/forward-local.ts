@@ -87,6 +87,19 @@ export async function listen(server: Server, host: string, port: number, what: s
   return { host: addr.address, port: addr.port };
 }
 
+/** Listen, and give a LocalListener whose close() also ends the connections held in `sockets`. */
+export async function serveLocal(server: Server, sockets: Set<Socket>, host: string, port: number, what: string): Promise<LocalListener> {
+  const where = await listen(server, host, port, what);
+  return {
+    ...where,
+    active: () => sockets.size,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 export async function startLocalForward(client: ClientRef, spec: LocalForwardSpec, logger: Logger): Promise<LocalListener> {
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (sock) => {
@@ -110,13 +123,5 @@ export async function startLocalForward(client: ClientRef, spec: LocalForwardSpe
         sock.destroy();
       });
   });
-  const where = await listen(server, spec.bindHost, spec.bindPort, `-L ${spec.bindPort}:${spec.host}:${spec.hostPort}`);
-  return {
-    ...where,
-    active: () => sockets.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return serveLocal(server, sockets, spec.bindHost, spec.bindPort, `-L ${spec.bindPort}:${spec.host}:${spec.hostPort}`);
 }

@@ -7,7 +7,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
-import { listen, type LocalListener } from './forward-local.js';
+import { serveLocal, type LocalListener } from './forward-local.js';
 
 /** RFC 1928 §6 reply codes. */
 export const Reply = {
@@ -126,13 +126,5 @@ export async function startSocks5(opts: Socks5Options): Promise<LocalListener> {
     sock.write(reply(Reply.succeeded));
     await opts.join(sock, remote);
   };
-  const where = await listen(server, opts.bindHost, opts.bindPort, `-D ${opts.bindPort}`);
-  return {
-    ...where,
-    active: () => sockets.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return serveLocal(server, sockets, opts.bindHost, opts.bindPort, `-D ${opts.bindPort}`);
 }
