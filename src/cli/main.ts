@@ -2,13 +2,18 @@
  * The boundary: the only place that turns errors into text and decides the exit status.
  * Commands throw EicError; anything else is a bug and is shown with its stack under -v only.
  */
-import { CommanderError } from 'commander';
 import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
 import { processIo, type Io } from './context.js';
-import { buildProgram } from './program.js';
+import { eicVersion } from '../version.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  // `eic --version` is what scripts and shells call most: answer it without loading commander.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout.write(`${eicVersion()}\n`);
+    return 0;
+  }
+  const { buildProgram } = await import('./program.js');
   let exitCode = 0;
   const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
   const verbose = argv.includes('-v') || argv.includes('--verbose');
@@ -20,8 +25,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** commander's own errors (help shown, bad usage); told apart by their `commander.*` code. */
+function isCommanderError(err: unknown): err is { code: string; exitCode: number } {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('commander.');
+}
+
 function report(err: unknown, io: Io, verbose: boolean): number {
-  if (err instanceof CommanderError) {
+  if (isCommanderError(err)) {
     // commander already printed its message (help, version, or a usage error).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return err.exitCode === 0 ? 0 : ExitCode.usage;
