@@ -37,5 +37,5 @@ try {
   await sandbox.close();
   rmSync(home, { recursive: true, force: true });
 }
-say(code === 0 ? 'demo finished: try `eic sandbox --write-env /tmp/eic.env` and `. /tmp/eic.env` to explore by hand' : `demo failed (exit ${code})`);
+say(code === 0 ? 'demo finished: explore by hand with `node bin/eic.js sandbox --write-env /tmp/eic.env &` then `. /tmp/eic.env && node bin/eic.js ssh web-1` (or `npm install -g .` for a plain `eic`)' : `demo failed (exit ${code})`);
 process.exit(code);
