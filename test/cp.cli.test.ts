@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { describeTree, makeTree, remoteScratch } from './helpers/cp-fixtures.js';
-import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { runEic, startSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic cp (sandbox, real process)', () => {
   let sb: Sandbox;
@@ -21,13 +21,8 @@ describe('eic cp (sandbox, real process)', () => {
   let scratch: { dir: string; cleanup(): void };
 
   before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-    id = sb.env.EIC_SANDBOX_INSTANCE;
     // Pinned ahead, so that first contact prints nothing and stderr can be checked for silence.
-    const knownHosts = join(home.home, 'known_hosts');
-    writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts });
+    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
     work = mkdtempSync(join(tmpdir(), 'eic-cp-cli-'));
     scratch = remoteScratch();
   });

@@ -10,10 +10,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { chownToEc2User, remoteScratch } from './helpers/cp-fixtures.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
-import { eicEnv, finished, runEic, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
+import { finished, runEic, spawnEic, type Finished, startSandboxCli } from './helpers/tunnel-harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -34,12 +34,7 @@ describe('eic cp errors (sandbox, real process)', () => {
   let scratch: { dir: string; cleanup(): void };
 
   before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-    id = sb.env.EIC_SANDBOX_INSTANCE;
-    const knownHosts = join(home.home, 'known_hosts');
-    writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts });
+    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
     work = mkdtempSync(join(tmpdir(), 'eic-cp-err-'));
     scratch = remoteScratch();
     writeFileSync(join(work, 'one.txt'), 'one\n');

@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { shellQuote } from '../src/cli/cp-args.js';
 import { remoteScratch } from './helpers/cp-fixtures.js';
 import { eicBin } from './helpers/paths.js';
-import { eicEnv, finished, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { finished, runEic, startSandboxCli } from './helpers/tunnel-harness.js';
 
 /** Run eic under script(1): stdin, stdout and stderr are a pty; returns what the terminal showed. */
 async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
@@ -34,12 +34,7 @@ describe('eic cp progress bar (sandbox)', () => {
 
   before(async () => {
     assert.equal(spawnSync('script', ['-V']).status, 0, 'script(1) from util-linux is needed');
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-    id = sb.env.EIC_SANDBOX_INSTANCE;
-    const knownHosts = join(home.home, 'known_hosts');
-    writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts });
+    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
     work = mkdtempSync(join(tmpdir(), 'eic-cp-tty-'));
     scratch = remoteScratch();
     data = randomBytes(8 * 1024 * 1024);

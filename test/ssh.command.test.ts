@@ -10,10 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
 import { eicBin } from './helpers/paths.js';
-import { eicEnv, finished, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { finished, runEic, startSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh -- command (sandbox)', () => {
   let sb: Sandbox;
@@ -22,10 +22,7 @@ describe('eic ssh -- command (sandbox)', () => {
   let id: string;
 
   before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
-    id = sb.env.EIC_SANDBOX_INSTANCE;
+    ({ sb, home, id, env } = await startSandboxCli());
   });
   after(async () => {
     await sb.close();

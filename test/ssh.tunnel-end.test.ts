@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { runEic, startSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', () => {
   let sb: Sandbox;
@@ -16,10 +16,7 @@ describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', 
   let id: string;
 
   before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
-    id = sb.env.EIC_SANDBOX_INSTANCE;
+    ({ sb, home, id, env } = await startSandboxCli());
   });
   after(async () => {
     await sb.close();

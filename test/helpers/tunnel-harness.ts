@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
 
 // This test process loads the SDK too (to push keys); its Node 20 notice is noise here.
@@ -103,4 +103,20 @@ export function tempHome(): { home: string; cleanup(): void } {
 export async function sha256(data: Buffer): Promise<string> {
   const { createHash } = await import('node:crypto');
   return createHash('sha256').update(data).digest('hex');
+}
+
+export interface SandboxCli { sb: Sandbox; home: { home: string; cleanup(): void }; id: string; env: NodeJS.ProcessEnv; knownHosts: string }
+
+/**
+ * What a test of eic as a real process needs: a sandbox with the real sshd, a clean HOME, eic's
+ * environment with a known-hosts file of its own, and the sandbox's demo instance. With `pin`,
+ * that instance's host key is recorded first, so first contact prints nothing.
+ */
+export async function startSandboxCli(opts: { pin?: boolean } = {}): Promise<SandboxCli> {
+  const sb = await startSandbox({ requireSshd: true });
+  const home = tempHome();
+  const id = sb.env.EIC_SANDBOX_INSTANCE;
+  const knownHosts = join(home.home, 'known_hosts');
+  if (opts.pin) writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
+  return { sb, home, id, env: eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts }), knownHosts };
 }
