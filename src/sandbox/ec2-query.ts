@@ -7,7 +7,7 @@ import type { SandboxConfig } from './config.js';
 import { endpointView, instanceView, type DnsNames, type EndpointView, type InstanceView } from './ec2-model.js';
 import {
   applyFilters, decodeNextToken, Ec2Error, maxResults, numberedList, page, parseFilters, queryFingerprint,
-  tagFilterValues, type Params,
+  tagFilterValues, type FilterFields, type Params,
 } from './ec2-params.js';
 import { endpointXml, errorDocument, itemSet, leaf, reservationXml, responseDocument } from './ec2-xml.js';
 
@@ -79,36 +79,50 @@ function dryRun(params: Params): void {
   }
 }
 
+/** One Describe call's collection: what to list, how ids look, which filters apply. */
+interface Collection<V extends { id: string }> {
+  action: string;
+  all: V[];
+  ids: string[];
+  max: number | undefined;
+  idPattern: RegExp;
+  idKind: { code: string; label: string };
+  field: FilterFields<V>;
+  filterNames: Set<string>;
+}
+
+/** What every Describe call does the same way: ids, paging token, DryRun, filters, one page. */
+function describePage<V extends { id: string }>(params: Params, c: Collection<V>): { items: V[]; nextToken?: string } {
+  const filters = parseFilters(params);
+  checkIds(c.ids, c.idPattern, new Set(c.all.map((v) => v.id)), c.idKind);
+  const fingerprint = queryFingerprint(c.action, params);
+  const offset = decodeNextToken(params.get('NextToken'), fingerprint);
+  dryRun(params);
+  const wanted = c.ids.length > 0 ? c.all.filter((v) => c.ids.includes(v.id)) : c.all;
+  return page(applyFilters(wanted, filters, c.field, knownFilter(c.filterNames)), offset, c.max, fingerprint);
+}
+
 function describeInstances(params: Params, opts: Ec2QueryOptions): string {
   const ids = numberedList(params, 'InstanceId');
   const max = maxResults(params, 5, 1000);
   if (ids.length > 0 && max !== undefined) {
     throw new Ec2Error('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
   }
-  const filters = parseFilters(params);
-  const all = opts.config.instances.map((i) => instanceView(opts.config, i, opts.startedAt));
-  checkIds(ids, INSTANCE_ID, new Set(all.map((v) => v.id)), { code: 'InvalidInstanceID', label: 'instance' });
-  const fingerprint = queryFingerprint('DescribeInstances', params);
-  const offset = decodeNextToken(params.get('NextToken'), fingerprint);
-  dryRun(params);
-  const wanted = ids.length > 0 ? all.filter((v) => ids.includes(v.id)) : all;
-  const matched = applyFilters(wanted, filters, instanceField, knownFilter(INSTANCE_FILTERS));
-  const p = page(matched, offset, max, fingerprint);
+  const p = describePage(params, {
+    action: 'DescribeInstances', ids, max, idPattern: INSTANCE_ID, idKind: { code: 'InvalidInstanceID', label: 'instance' },
+    all: opts.config.instances.map((i) => instanceView(opts.config, i, opts.startedAt)),
+    field: instanceField, filterNames: INSTANCE_FILTERS,
+  });
   return itemSet('reservationSet', p.items.map(reservationXml)) + leaf('nextToken', p.nextToken);
 }
 
 function describeEndpoints(params: Params, opts: Ec2QueryOptions): string {
-  const ids = numberedList(params, 'InstanceConnectEndpointId');
-  const max = maxResults(params, 1, 50);
-  const filters = parseFilters(params);
-  const all = opts.config.endpoints.map((e) => endpointView(opts.config, e, opts.endpointDnsName, opts.startedAt));
-  checkIds(ids, ENDPOINT_ID, new Set(all.map((v) => v.id)), { code: 'InvalidInstanceConnectEndpointId', label: 'instance connect endpoint' });
-  const fingerprint = queryFingerprint('DescribeInstanceConnectEndpoints', params);
-  const offset = decodeNextToken(params.get('NextToken'), fingerprint);
-  dryRun(params);
-  const wanted = ids.length > 0 ? all.filter((v) => ids.includes(v.id)) : all;
-  const matched = applyFilters(wanted, filters, endpointField, knownFilter(ENDPOINT_FILTERS));
-  const p = page(matched, offset, max, fingerprint);
+  const p = describePage(params, {
+    action: 'DescribeInstanceConnectEndpoints', ids: numberedList(params, 'InstanceConnectEndpointId'), max: maxResults(params, 1, 50),
+    idPattern: ENDPOINT_ID, idKind: { code: 'InvalidInstanceConnectEndpointId', label: 'instance connect endpoint' },
+    all: opts.config.endpoints.map((e) => endpointView(opts.config, e, opts.endpointDnsName, opts.startedAt)),
+    field: endpointField, filterNames: ENDPOINT_FILTERS,
+  });
   return itemSet('instanceConnectEndpointSet', p.items.map(endpointXml)) + leaf('nextToken', p.nextToken);
 }
 
