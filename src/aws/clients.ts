@@ -87,30 +87,22 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const { fromNodeProviderChain } = ic;
 
   // Probe clients resolve region and FIPS from the profile exactly as the SDK would.
+  type ProbeConfig = InstanceType<typeof ic.EC2InstanceConnectClient>['config'];
+  const probe = async <T>(r: string | undefined, read: (c: ProbeConfig) => Promise<T>, action: string): Promise<T> => {
+    const client = new ic.EC2InstanceConnectClient({ profile, logger: sdkLog, ...(r ? { region: r } : {}) });
+    try {
+      return await read(client.config);
+    } catch (err) {
+      throw toEicError(err, { action, profile });
+    } finally {
+      client.destroy();
+    }
+  };
   let region = opts.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-  if (!region) {
-    const probe = new ic.EC2InstanceConnectClient({ profile, logger: sdkLog });
-    try {
-      region = await probe.config.region();
-    } catch (err) {
-      throw toEicError(err, { action: 'resolving the AWS region', profile });
-    } finally {
-      probe.destroy();
-    }
-  }
+  if (!region) region = await probe(undefined, (c) => c.region(), 'resolving the AWS region');
   if (!region) throw missingRegionError(profile);
-  let fips = envBool(env.AWS_USE_FIPS_ENDPOINT);
-  if (fips === undefined) {
-    // The SDK derives FIPS from the region too (fips-* pseudo regions), so it needs one.
-    const probe = new ic.EC2InstanceConnectClient({ profile, region, logger: sdkLog });
-    try {
-      fips = await probe.config.useFipsEndpoint();
-    } catch (err) {
-      throw toEicError(err, { action: 'reading use_fips_endpoint', profile });
-    } finally {
-      probe.destroy();
-    }
-  }
+  // The SDK derives FIPS from the region too (fips-* pseudo regions), so it needs one.
+  const fips = envBool(env.AWS_USE_FIPS_ENDPOINT) ?? await probe(region, (c) => c.useFipsEndpoint(), 'reading use_fips_endpoint');
 
   // Static keys in env win unless a profile is named, as in the SDK's own chain.
   const envKeys = !profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
