@@ -42,6 +42,7 @@ const naiveEnv = {
 const sshBase = ['-F', '/dev/null', '-i', join(tmp, 'id'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
   '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'];
 const rssFile = join(tmp, 'rss');
+const devNull = openSync('/dev/null', 'w');
 const wrap = (cmd) => `${process.execPath} ${join(root, 'bench', 'rss-wrap.mjs')} ${rssFile} ${cmd}`;
 
 /** Run a command with stdout to /dev/null; wall time in ms, and the peak RSS of `watchPid` or the wrapper's file. */
@@ -49,7 +50,7 @@ function timed(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     writeFileSync(rssFile, '0');
     const t0 = performance.now();
-    const child = spawn(cmd, args, { env: opts.env ?? env, stdio: [opts.stdin ?? 'ignore', openSync('/dev/null', 'w'), 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? env, stdio: [opts.stdin ?? 'ignore', devNull, 'pipe'] });
     const w = opts.watchSelf ? watchRss(child.pid) : undefined;
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
