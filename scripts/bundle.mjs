@@ -4,8 +4,26 @@
 // `eic --version` loads only the entry chunk (commander + the command definitions).
 // ssh2 stays external: it loads a native binding relative to its own files.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+// The SDK clients describe every shape of their service in one schemas_0.js, with object keys
+// written as computed names (`{ [_xN]: ... }` where `const _xN = "xmlName"`). esbuild must assume
+// a computed key can run code, so it keeps every schema: 1 MB of EC2 shapes for the two calls eic
+// makes, which cost ~170 ms and ~20 MiB to load. Writing those keys as the string literals they
+// already are lets esbuild drop the unused shapes (the EC2 part shrinks to ~55 KB).
+const literalSchemaKeys = {
+  name: 'literal-schema-keys',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@aws-sdk[\\/].*[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const names = new Map();
+      for (const m of src.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) names.set(m[1], m[2]);
+      const contents = src.replace(/\[(_\w+)\]:/g, (key, id) => names.get(id)?.concat(':') ?? key);
+      return { contents, loader: 'js' };
+    });
+  },
+};
 
 const outdir = 'dist/bundle';
 const result = await build({
@@ -22,6 +40,7 @@ const result = await build({
   external: ['ssh2', 'cpu-features'],
   // CommonJS packages inside an ES module bundle still call require() for node built-ins.
   banner: { js: "import { createRequire as __eicRequire } from 'node:module'; const require = __eicRequire(import.meta.url);" },
+  plugins: [literalSchemaKeys],
   metafile: true,
   logLevel: 'warning',
 });
