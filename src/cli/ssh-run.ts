@@ -100,7 +100,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     }
     const command = input.command.length > 0 ? joinCommand(input.command) : undefined;
     const pty = !opts.noTty && (Boolean(opts.tty) || (command === undefined && Boolean(io.stdin.isTTY)));
-    const status = await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss });
+    const status = await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss, escapeChar: opts.escapeChar });
     // As OpenSSH does after a terminal session, so the user knows they are back home.
     if (pty) logger.info(`Connection to ${target.instance.id} closed.`);
     return status;
