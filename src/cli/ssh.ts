@@ -3,7 +3,8 @@
  * in-process (no OpenSSH, no key file). Only commander and light helpers load here; the
  * implementation (ssh-run.ts) is imported inside the action so `eic --help` stays fast.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_ESCAPE_CHAR, parseEscapeChar } from '../ssh/escape.js';
 import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
 import { addSessionOptions } from './session-options.js';
@@ -27,9 +28,16 @@ export interface SshCliOptions extends AwsCliOptions {
   cipher?: string;
   /** false with --no-reconnect. */
   reconnect?: boolean;
+  /** -e: the escape character's byte, null for none. */
+  escapeChar?: number | null;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const escapeChar = (value: string) => {
+  const ch = parseEscapeChar(value);
+  if (ch === undefined) throw new InvalidArgumentError('-e takes one character, ^X for a control character, or none');
+  return ch;
+};
 
 const HELP_AFTER = `
 Keys: by default a fresh ed25519 key is made in memory for each connection, pushed with
@@ -69,6 +77,8 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-A, --forward-agent', 'forward the ssh-agent ($SSH_AUTH_SOCK) to the instance')
     .option('-t, --tty', 'allocate a pseudo-terminal even for a command')
     .option('-T, --no-tty', 'never allocate a pseudo-terminal')
+    .addOption(new Option('-e, --escape-char <char>', 'escape character in a terminal session (~. disconnects, ~? lists the others); none: off')
+      .default(DEFAULT_ESCAPE_CHAR, '~').argParser(escapeChar))
     .option('-N, --forward-only', 'run no remote command: only forward ports, until Ctrl-C')
     .option('--no-reconnect', 'with -N: exit (255) when the tunnel ends instead of connecting again')
     .option('-L, --local <spec>', 'forward [bind:]port:host:hostport through the instance (repeatable)', collect, [])

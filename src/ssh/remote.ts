@@ -8,6 +8,7 @@ import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import type { Io } from '../cli/context.js';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp } from './escape.js';
 import { openTerminal, type TerminalSession } from './terminal.js';
 
 export interface RemoteRunOptions {
@@ -23,6 +24,8 @@ export interface RemoteRunOptions {
   describeLoss?: (err: Error | undefined) => EicError;
   /** Signals that end the session (default SIGTERM, SIGHUP, plus SIGINT when not in raw mode). */
   signals?: NodeJS.Signals[];
+  /** OpenSSH's escape character (-e) for a pty on a terminal: default `~`, null for none. */
+  escapeChar?: number | null;
 }
 
 /** Join argv the way OpenSSH does: with single spaces, no quoting (the remote shell splits). */
@@ -106,9 +109,28 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
     channel.pipe(io.stdout, { end: false });
     channel.stderr.pipe(io.stderr, { end: false });
     // stdin: every byte to the remote side, and its end as EOF (ssh2 sends CHANNEL_EOF on end()).
-    io.stdin.pipe(channel);
+    // On a terminal, OpenSSH's escapes (`~.`, `~?`, `~~`) are taken out on the way.
+    const escapeChar = opts.escapeChar === undefined ? DEFAULT_ESCAPE_CHAR : opts.escapeChar;
+    const input = rawMode && escapeChar !== null
+      ? escapeFilter(escapeChar, {
+        // `~.`: leave now, as OpenSSH does (exit 255; the caller says the connection closed).
+        onDisconnect: () => finish(() => {
+          logger.debug('ssh: disconnect requested with the escape sequence');
+          channel.close();
+          resolve(ExitCode.connection);
+        }),
+        onHelp: () => io.stderr.write(escapeHelp(escapeChar)),
+      })
+      : undefined;
+    if (input) io.stdin.pipe(input).pipe(channel);
+    else io.stdin.pipe(channel);
     cleanups.push(() => {
-      io.stdin.unpipe(channel);
+      if (input) {
+        io.stdin.unpipe(input);
+        input.unpipe(channel);
+      } else {
+        io.stdin.unpipe(channel);
+      }
       // A paused TTY stdin no longer holds the event loop open.
       io.stdin.pause();
       channel.unpipe(io.stdout);

@@ -1,0 +1,129 @@
+/**
+ * OpenSSH's escape sequences in a real terminal (tmux) on the sandbox's real sshd and shell:
+ * `~?` lists the escapes, `~~` sends one `~`, `~.` after a newline disconnects (exit 255, the
+ * "Connection to … closed." line, the local terminal's `stty -a` unchanged), and `-e none`
+ * makes `~.` plain data.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { eicBin } from './helpers/paths.js';
+import { eicEnv, tempHome } from './helpers/tunnel-harness.js';
+
+describe('eic ssh escape sequences in tmux (sandbox)', () => {
+  let sb: Sandbox;
+  let home: { home: string; cleanup(): void };
+  let socket: string;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
+  const pane = (name: string) => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name);
+  /** Type text as literal keys (no key-name lookup), then optionally Enter. */
+  const type = (name: string, text: string) => tmux('send-keys', '-t', name, '-l', text);
+  const enter = (name: string) => tmux('send-keys', '-t', name, 'Enter');
+
+  async function waitFor(what: () => boolean, label: () => string, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (what()) return;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${label()}`);
+  }
+  const waitForPane = (name: string, re: RegExp, label: string) => waitFor(() => re.test(pane(name)), () => `${label}; pane:\n${pane(name)}`);
+  const prompts = (name: string) => (pane(name).match(/ec2-user@[^\n]*\$/g) ?? []).length;
+  /** Wait until the remote shell has printed its n-th prompt: it has read everything typed before. */
+  const waitForPrompts = (name: string, n: number) => waitFor(() => prompts(name) >= n, () => `prompt #${n}; pane:\n${pane(name)}`);
+
+  /** A tmux session whose shell records `stty -a`, runs eic ssh with `args`, then records it again. */
+  function startSession(name: string, args: string[] = []): { before: string; after: string; status: string } {
+    const files = { before: join(home.home, `${name}.before`), after: join(home.home, `${name}.after`), status: join(home.home, `${name}.status`) };
+    const env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen-256color' });
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
+    const script = join(home.home, `${name}.sh`);
+    writeFileSync(script, `${exports}
+stty -a > ${files.before}
+'${process.execPath}' '${eicBin}' ssh ${args.join(' ')} ${sb.env.EIC_SANDBOX_INSTANCE}
+echo $? > ${files.status}
+stty -a > ${files.after}
+exec sleep 600
+`);
+    tmux('new-session', '-d', '-x', '120', '-y', '50', '-s', name, `bash --noprofile --norc ${script}`);
+    return files;
+  }
+  const exited = (files: { after: string }) => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0;
+
+  before(async () => {
+    sb = await startSandbox({ requireSshd: true });
+    home = tempHome();
+    socket = join(home.home, 'tmux.sock');
+  });
+  after(async () => {
+    spawnSync('tmux', ['-S', socket, 'kill-server']);
+    await sb.close();
+    home.cleanup();
+  });
+
+  it('~? lists the escapes, ~~ sends one ~, ~. disconnects with 255 and restores the terminal', async () => {
+    const files = startSession('esc');
+    await waitForPrompts('esc', 1);
+    // Enter first, so the escapes below follow a newline (and not only the session's start).
+    type('esc', 'echo ready');
+    enter('esc');
+    await waitForPane('esc', /^ready$/m, 'the first command');
+    await waitForPrompts('esc', 2);
+    type('esc', '~?');
+    await waitForPane('esc', /Supported escape sequences:/, 'the escape list');
+    assert.match(pane('esc'), /^ ~\. {3}- terminate connection$/m);
+    // `~~` then `x` at a line start: the remote shell gets `~x`, one tilde, and says so.
+    type('esc', '~~x');
+    enter('esc');
+    await waitForPane('esc', /~x: command not found/, 'the remote shell to run "~x"');
+    assert.doesNotMatch(pane('esc'), /~~x/);
+    await waitForPrompts('esc', 3);
+    // A `~` inside a line is data: `echo a~.b` prints it whole and the session goes on.
+    type('esc', 'echo a~.b');
+    enter('esc');
+    await waitForPane('esc', /^a~\.b$/m, 'a ~ inside a line to reach the remote side');
+    await waitForPrompts('esc', 4);
+    // A real terminal sends each key in its own read: `~` then `.`.
+    type('esc', '~');
+    await sleep(200);
+    type('esc', '.');
+    await waitFor(() => exited(files), () => `eic to exit after ~.; pane:\n${pane('esc')}`);
+    assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
+    assert.match(pane('esc'), new RegExp(`Connection to ${sb.env.EIC_SANDBOX_INSTANCE} closed\\.`));
+    assert.equal(readFileSync(files.after, 'utf8'), readFileSync(files.before, 'utf8'));
+  });
+
+  it('-e none: ~. is data, and the session ends only when the remote shell exits', async () => {
+    const files = startSession('none', ['-e', 'none']);
+    await waitForPrompts('none', 1);
+    type('none', '~.');
+    enter('none');
+    await waitForPane('none', /~\.: command not found/, 'the remote shell to run "~."');
+    assert.equal(exited(files), false);
+    await waitForPrompts('none', 2);
+    type('none', 'exit 7');
+    enter('none');
+    await waitFor(() => exited(files), () => `eic to exit; pane:\n${pane('none')}`);
+    assert.equal(readFileSync(files.status, 'utf8').trim(), '7');
+  });
+
+  it('-e ^]: the chosen character escapes, ~ does not', async () => {
+    const files = startSession('ctrl', ['-e', "'^]'"]);
+    await waitForPrompts('ctrl', 1);
+    type('ctrl', '~?');
+    enter('ctrl');
+    await waitForPane('ctrl', /~\?: command not found/, 'the remote shell to run "~?"');
+    await waitForPrompts('ctrl', 2);
+    // C-] is byte 0x1d; tmux sends it by key name.
+    tmux('send-keys', '-t', 'ctrl', 'C-]');
+    type('ctrl', '.');
+    await waitFor(() => exited(files), () => `eic to exit after ^].; pane:\n${pane('ctrl')}`);
+    assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
+    assert.equal(readFileSync(files.after, 'utf8'), readFileSync(files.before, 'utf8'));
+  });
+});
