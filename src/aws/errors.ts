@@ -16,10 +16,20 @@ interface SdkErrorShape {
   code?: string;
   message?: string;
   Code?: string;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
 }
 
 const profileFlag = (profile?: string) => (profile ? ` --profile ${profile}` : '');
+
+/** The names AWS services give "too many requests" (EC2 says RequestLimitExceeded). */
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded',
+  'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException', 'SlowDown']);
+
+/** " after N attempts" when the SDK retried before giving up, else "". */
+export function retriedNote(err: unknown): string {
+  const attempts = (err as SdkErrorShape | undefined)?.$metadata?.attempts;
+  return attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
+}
 
 /** Region resolution failed in the SDK ("Region is missing"). */
 export function missingRegionError(profile?: string): EicError {
@@ -64,6 +74,14 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
   if (name.endsWith('.Malformed')) {
     return new EicError(ExitCode.usage, 'id-malformed', `${ctx.action}: ${message}`,
       'endpoint ids look like eice-0123456789abcdef0', { cause: err });
+  }
+  if (THROTTLED.has(name) || e.$metadata?.httpStatusCode === 429) {
+    return new EicError(ExitCode.aws, 'aws-throttled', withId(`${ctx.action} was throttled by AWS${retriedNote(err)}: ${message}`),
+      'too many AWS calls in a short time (many sessions at once?): wait a few seconds and try again; AWS_MAX_ATTEMPTS=6 retries longer', { cause: err });
+  }
+  if (name === 'ServiceUnavailable' || name === 'ServiceUnavailableException' || e.$metadata?.httpStatusCode === 503) {
+    return new EicError(ExitCode.aws, 'aws-unavailable', withId(`${ctx.action}: the AWS service is unavailable${retriedNote(err)}: ${message}`),
+      'try again in a minute; if it persists, check the AWS Health Dashboard', { cause: err });
   }
   const net = (err as NodeJS.ErrnoException)?.code;
   if (net && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO)/.test(net)) {

@@ -2,10 +2,16 @@
  * SendSSHPublicKey (protocol §1 step 3): the instance accepts the pushed public key for 60 s,
  * for that OS user only. Each of the API's documented exceptions gets a message that says
  * what went wrong and what to do; anything else goes through the shared AWS error mapping.
+ *
+ * Throttling (ThrottlingException, 429, or 400 from some fronts) and outages (500, 503) are
+ * retried by the SDK itself, with its standard strategy: 3 attempts, backing off about 2 s in
+ * all for throttling (AWS_MAX_ATTEMPTS / max_attempts raise it). eic adds no loop of its own,
+ * which would multiply the calls into a service that is asking for fewer; when the SDK gives
+ * up, the message says how many attempts were made and how to get more.
  */
 import { EicError, ExitCode } from '../errors.js';
 import type { InstanceConnectApi } from './api.js';
-import { toEicError } from './errors.js';
+import { retriedNote, toEicError } from './errors.js';
 
 export interface PushKeyInput {
   instanceId: string;
@@ -35,13 +41,14 @@ export async function pushPublicKey(api: InstanceConnectApi, input: PushKeyInput
   }
 }
 
-interface SdkError { name?: string; message?: string; $metadata?: { requestId?: string } }
+interface SdkError { name?: string; message?: string; $metadata?: { requestId?: string; attempts?: number } }
 
 export function pushError(err: unknown, input: PushKeyInput): EicError {
   const e = (err ?? {}) as SdkError;
   const msg = (e.message ?? String(err)).trim();
   const id = e.$metadata?.requestId ? ` (request id ${e.$metadata.requestId})` : '';
   const who = `${input.osUser}@${input.instanceId}`;
+  const tries = retriedNote(err);
   const make = (code: string, message: string, hint?: string) =>
     new EicError(ExitCode.aws, code, `${message}${id}`, hint, { cause: err });
   switch (e.name) {
@@ -55,15 +62,16 @@ export function pushError(err: unknown, input: PushKeyInput): EicError {
       return make('push-key-instance-state', `SendSSHPublicKey: instance ${input.instanceId} is not in a state that accepts keys: ${msg}`,
         'the instance must be running');
     case 'EC2InstanceUnavailableException':
-      return make('push-key-instance-unavailable', `SendSSHPublicKey: instance ${input.instanceId} is unavailable right now: ${msg}`,
+      return make('push-key-instance-unavailable', `SendSSHPublicKey: instance ${input.instanceId} is unavailable right now${tries}: ${msg}`,
         'try again in a moment');
     case 'InvalidArgsException':
       return make('push-key-invalid', `SendSSHPublicKey refused the request for ${who}: ${msg}`,
         'check the OS user name (-u) and, with -i, that the key is ed25519, ecdsa or rsa');
     case 'ThrottlingException':
-      return make('push-key-throttled', `SendSSHPublicKey was throttled: ${msg}`, 'wait a few seconds and try again');
+      return make('push-key-throttled', `SendSSHPublicKey for ${who} was throttled by AWS${tries}: ${msg}`,
+        'keys are being pushed too fast (many sessions at once?): wait a few seconds and try again; AWS_MAX_ATTEMPTS=6 retries longer');
     case 'ServiceException':
-      return make('push-key-service', `EC2 Instance Connect failed: ${msg}`, 'try again; if it persists, check the AWS Health Dashboard');
+      return make('push-key-service', `EC2 Instance Connect failed${tries}: ${msg}`, 'try again; if it persists, check the AWS Health Dashboard');
     case 'EC2InstanceTypeInvalidException':
       return make('push-key-instance-type', `SendSSHPublicKey: the instance type of ${input.instanceId} does not support EC2 Instance Connect: ${msg}`);
     default:

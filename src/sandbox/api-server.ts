@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EndpointConfig, SandboxConfig } from './config.js';
+import type { ApiFaultControl } from './faults.js';
 import type { KeyStore } from './key-store.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ec2ErrorAnswer, handleEc2Query } from './ec2-query.js';
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** The DnsName / FipsDnsName the API returns for an endpoint (the sandbox's WSS address by default). */
   endpointDnsName(endpoint: EndpointConfig): { dnsName: string; fipsDnsName?: string };
+  /** Errors to answer instead of an operation's work, by name (sandbox.faults.api). */
+  faults?: ApiFaultControl;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -104,7 +107,7 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     if (typeof target === 'string') {
       const auth = verifyRequest(signed, { ...base, service: 'ec2-instance-connect' });
       const a = auth.ok
-        ? internal(() => handleInstanceConnect(target, body, { config: opts.config, keys: opts.keys }, requestId),
+        ? internal(() => handleInstanceConnect(target, body, { config: opts.config, keys: opts.keys, faults: opts.faults }, requestId),
           (m) => connectErrorAnswer(new ConnectError('ServiceException', m, 500)))
         : connectErrorAnswer(new ConnectError('AuthException', auth.message, 403));
       log.debug(`sandbox api: ${target} -> ${a.status}`);
@@ -116,7 +119,8 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     if (req.method === 'POST' && isForm) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
     if (!params.has('Action')) return { status: 404, contentType: 'text/plain', body: 'not found\n' };
     const auth = verifyRequest(signed, { ...base, service: 'ec2' });
-    const a = auth.ok
+    const fault = auth.ok ? opts.faults?.take(params.get('Action') ?? '') : undefined;
+    const a = fault ? ec2ErrorAnswer(new Ec2Error(fault.type, fault.message, fault.status), requestId) : auth.ok
       ? internal(() => handleEc2Query(params, ec2Opts, requestId), (m) => ec2ErrorAnswer(new Ec2Error('InternalError', m, 500), requestId))
       : ec2ErrorAnswer(ec2AuthError(auth), requestId);
     log.debug(`sandbox api: ${params.get('Action')} -> ${a.status}`);
@@ -141,6 +145,9 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
 /** Convenience for tests: listen on 127.0.0.1:0 and return the base URL and a close(). */
 export async function startApiServer(opts: ApiServerOptions): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
   const server = http.createServer(createApiHandler(opts));
+  // Longer than Node's 5 s default: a test that blocks its event loop (RSA key generation)
+  // between two calls would otherwise reuse a pooled connection the server has just closed.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });

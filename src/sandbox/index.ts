@@ -110,7 +110,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const dnsName = e.dnsName ?? defaultDnsName;
       return { dnsName, fipsDnsName: e.fipsDnsName ?? dnsName };
     };
-    const api = http.createServer(createApiHandler({ config, keys, logger, endpointDnsName }));
+    const api = http.createServer(createApiHandler({ config, keys, logger, endpointDnsName, faults: faults.api }));
     await new Promise<void>((resolve, reject) => { api.once('error', reject); api.listen(0, '127.0.0.1', () => resolve()); });
     cleanups.push(() => new Promise<void>((r) => { api.close(() => r()); api.closeAllConnections(); }));
     const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;

@@ -4,6 +4,7 @@
  * the KeyStore, where the instance's AuthorizedKeysCommand finds it for the validity window.
  */
 import type { SandboxConfig } from './config.js';
+import type { ApiFaultControl } from './faults.js';
 import type { KeyStore } from './key-store.js';
 import { INSTANCE_ID } from './ec2-query.js';
 import { checkSshPublicKey } from './ssh-public-key.js';
@@ -23,7 +24,12 @@ const invalidArgs = (message: string) => new ConnectError('InvalidArgsException'
 
 export interface JsonAnswer { status: number; body: string }
 
-export interface InstanceConnectOptions { config: SandboxConfig; keys: KeyStore }
+export interface InstanceConnectOptions {
+  config: SandboxConfig;
+  keys: KeyStore;
+  /** Injected errors (throttling, outages), answered before the request is looked at, as AWS's front end does. */
+  faults?: ApiFaultControl;
+}
 
 const OS_USER = /^[A-Za-z_][A-Za-z0-9@._-]{0,30}[A-Za-z0-9$_-]?$/;
 
@@ -103,6 +109,8 @@ export function handleInstanceConnect(target: string, body: Buffer, opts: Instan
     if (op !== 'SendSSHPublicKey') {
       throw new ConnectError('UnknownOperationException', `Unknown operation ${target}`, 400);
     }
+    const fault = opts.faults?.take(op);
+    if (fault) throw new ConnectError(fault.type, fault.message, fault.status);
     return { status: 200, body: sendSSHPublicKey(parseBody(body), opts, requestId) };
   } catch (err) {
     if (err instanceof ConnectError) return connectErrorAnswer(err);
