@@ -2,10 +2,9 @@
 // Why: the AWS SDK is hundreds of small ES modules, and resolving them costs more than the
 // network round trips of a connect; one chunk per lazy command loads several times faster.
 // `eic --version` loads only the entry chunk (commander + the command definitions).
-// ssh2 stays external: it loads a native binding relative to its own files.
 import { build } from 'esbuild';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 // The SDK clients describe every shape of their service in one schemas_0.js, with object keys
 // written as computed names (`{ [_xN]: ... }` where `const _xN = "xmlName"`). esbuild must assume
@@ -25,6 +24,42 @@ const literalSchemaKeys = {
   },
 };
 
+// ssh2 is ~40 CommonJS files (with asn1, bcrypt-pbkdf, tweetnacl): resolving, reading and
+// compiling them one by one cost ~30 ms of every `eic ssh`, so they go into the bundle too.
+// What must stay outside is what ssh2 finds next to its own files, so those references are
+// rewritten to resolve from the installed ssh2 package (a dependency, so it is always there):
+// - its native binding (sshcrypto.node: AES-GCM, ChaCha20 and the rest in C) and cpu-features
+//   (picks the cipher order): ssh2 falls back silently to slower JS ciphers without them;
+// - __dirname/__filename, which an ES module bundle does not have (poly1305.js evaluates
+//   __dirname when it loads; agent.js uses it to find pageant on Windows).
+const ssh2Root = join(process.cwd(), 'node_modules', 'ssh2');
+const ssh2Native = {
+  name: 'ssh2-native',
+  setup(b) {
+    const inSsh2 = (p) => p.startsWith(ssh2Root + '/');
+    b.onResolve({ filter: /\.node$/ }, (args) => {
+      const file = join(args.resolveDir, args.path);
+      if (!inSsh2(file)) return { errors: [{ text: `unexpected native module ${file}` }] };
+      return { path: `ssh2/${relative(ssh2Root, file)}`, external: true };
+    });
+    b.onResolve({ filter: /^cpu-features$/ }, (args) => (inSsh2(args.importer) ? { path: 'cpu-features', namespace: 'ssh2-dep' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'ssh2-dep' }, () => ({
+      // ssh2's optional dependency may sit in ssh2's own node_modules: resolve it from there.
+      contents: "module.exports = require('node:module').createRequire(require.resolve('ssh2'))('cpu-features');",
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/]ssh2[\\/].*\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      if (!/__dirname|__filename/.test(src)) return undefined;
+      const self = `ssh2/${relative(ssh2Root, args.path)}`;
+      return {
+        contents: `var __filename = require.resolve(${JSON.stringify(self)}), __dirname = require('node:path').dirname(__filename);\n${src}`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const outdir = 'dist/bundle';
 const result = await build({
   entryPoints: { main: 'src/cli/main.ts' },
@@ -37,10 +72,9 @@ const result = await build({
   mainFields: ['module', 'main'],
   target: 'node20',
   outdir,
-  external: ['ssh2', 'cpu-features'],
   // CommonJS packages inside an ES module bundle still call require() for node built-ins.
   banner: { js: "import { createRequire as __eicRequire } from 'node:module'; const require = __eicRequire(import.meta.url);" },
-  plugins: [literalSchemaKeys],
+  plugins: [literalSchemaKeys, ssh2Native],
   metafile: true,
   logLevel: 'warning',
 });

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chunkHolding, nativeModulesOpenedBy } from './helpers/bundle-native.js';
 import { repoRoot } from './helpers/paths.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
@@ -77,4 +78,9 @@ test('npm install -g of the tarball gives a working eic in another directory', a
   const cfg = await sh(eic, ['ssh-config', '--no-names'], elsewhere);
   assert.equal(cfg.code, 0, cfg.stderr);
   assert.match(cfg.stdout, new RegExp(`ProxyCommand ${eic.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} proxy --push-key`));
+  // The bundled ssh2 finds its native binding and cpu-features in the installed dependencies.
+  const installed = join(prefix, 'lib', 'node_modules', 'eic', 'dist', 'bundle');
+  const opened = await nativeModulesOpenedBy(chunkHolding(installed, 'src/ssh/session.ts'), elsewhere);
+  assert.ok(opened.some((f) => f.endsWith('/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node')), opened.join('\n'));
+  assert.ok(opened.some((f) => f.endsWith('/cpu-features/build/Release/cpufeatures.node')), opened.join('\n'));
 });

@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
+import { tlsReadOption } from './frame-reader.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
@@ -38,27 +39,60 @@ function defaultUserAgent(): string {
 }
 
 /**
- * Node's `ca` option replaces the built-in roots, and an AWS_CA_BUNDLE adds to them; a context
- * holding all the roots takes ~50 ms to build, so it is built once per bundle, not per tunnel
- * (`eic tunnel` opens one per connection).
+ * The TLS trust for the tunnel when extra CAs are given (AWS_CA_BUNDLE): Node's `ca` option
+ * replaces the built-in roots, so trusting roots + extra needs a context built from all ~140
+ * roots, which costs ~35 ms of CPU on every `eic ssh`. The extra CAs alone cost ~1 ms, and they
+ * are what a private CA or a TLS-inspecting proxy (why AWS_CA_BUNDLE is set) needs. So the
+ * first handshake trusts only them, and only when it finds the certificate untrusted does a
+ * second one use roots + extra. What is accepted is what roots + extra accepts: a chain that
+ * verifies under part of the trust store verifies under all of it, and every other chain gets
+ * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels).
  */
-const trustCache = new Map<string, SecureContext>();
-function trustContext(extra: ConnectOptions['ca']): SecureContext | undefined {
-  if (extra === undefined) return undefined;
-  const list = Array.isArray(extra) ? extra : [extra];
-  const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
-  let ctx = trustCache.get(key);
-  if (!ctx) {
-    ctx = createSecureContext({ ca: [...rootCertificates, ...list] });
-    if (trustCache.size >= 4) trustCache.clear();
-    trustCache.set(key, ctx);
-  }
-  return ctx;
+export interface TunnelTrust {
+  /** The extra CAs only. */
+  extra: SecureContext;
+  /** Node's roots plus the extra CAs (built on first use). */
+  full(): SecureContext;
 }
 
-export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
+const trustCache = new Map<string, TunnelTrust>();
+export function tunnelTrust(extra: NonNullable<ConnectOptions['ca']>, roots: readonly string[] = rootCertificates): TunnelTrust {
+  const list = Array.isArray(extra) ? extra : [extra];
+  const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
+  let trust = roots === rootCertificates ? trustCache.get(key) : undefined;
+  if (!trust) {
+    let full: SecureContext | undefined;
+    trust = { extra: createSecureContext({ ca: list }), full: () => (full ??= createSecureContext({ ca: [...roots, ...list] })) };
+    if (roots === rootCertificates) {
+      if (trustCache.size >= 4) trustCache.clear();
+      trustCache.set(key, trust);
+    }
+  }
+  return trust;
+}
+
+/** Errors of certificate verification, which the full trust store may judge otherwise. */
+const VERIFY_FAILURES = new Set(['tunnel-tls-untrusted', 'tunnel-tls-date']);
+
+export async function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
+  if (opts.ca === undefined) return openTunnel(opts, undefined, opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const log = opts.logger ?? silentLogger;
-  const timeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const budget = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const started = Date.now();
+  const trust = tunnelTrust(opts.ca);
+  try {
+    return await openTunnel(opts, trust.extra, budget);
+  } catch (err) {
+    if (!(err instanceof EicError && VERIFY_FAILURES.has(err.code))) throw err;
+    log.debug('the extra CAs (AWS_CA_BUNDLE) alone do not verify the endpoint: trying again with the built-in roots too');
+    // One handshake budget for both attempts, as the user sees one connect.
+    return openTunnel(opts, trust.full(), Math.max(1, budget - (Date.now() - started)), budget);
+  }
+}
+
+/** One WebSocket handshake; `budgetMs` is the whole budget, for the timeout message. */
+function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefined, timeoutMs: number, budgetMs = timeoutMs): Promise<WebSocket> {
+  const log = opts.logger ?? silentLogger;
   let host: string;
   try {
     const u = new URL(opts.url);
@@ -83,7 +117,6 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
     const started = Date.now();
     log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
     try {
-      const secureContext = trustContext(opts.ca);
       ws = new WebSocket(opts.url, {
         perMessageDeflate: false,
         // passed through to tls.connect (also by an agent's createConnection)
@@ -91,7 +124,9 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
         agent: opts.agent,
         headers: { 'User-Agent': opts.userAgent ?? defaultUserAgent() },
         followRedirects: false,
-      });
+        // TLS reads into one reused buffer; frame-reader.ts says why (ignored through a proxy).
+        onread: tlsReadOption(),
+      } as WebSocket.ClientOptions);
     } catch (err) {
       // ws puts the URL into its own messages: never pass them on.
       reject(new EicError(ExitCode.connection, 'tunnel-url', 'invalid OpenTunnel URL', undefined, { cause: redactedCause(err) }));
@@ -102,7 +137,7 @@ export function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
     // refusal whose body never ends is reported with what arrived.
     let refusalSoFar: (() => EicError) | undefined;
     const timer = setTimeout(() => fail(refusalSoFar?.() ?? new EicError(ExitCode.connection, 'tunnel-timeout',
-      `timed out after ${formatSeconds(timeoutMs)} opening the tunnel to ${host}`,
+      `timed out after ${formatSeconds(budgetMs)} opening the tunnel to ${host}`,
       'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)')), timeoutMs);
 
     // Errors after a failure (ws reports the abort we caused) and after the hand-over (the
