@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DescribeEndpointsInput, DescribeInstancesInput, Ec2Api, Filter, SdkEndpoint, SdkInstance } from '../src/aws/api.js';
 import type { AwsContext } from '../src/aws/clients.js';
-import { findEndpoint } from '../src/aws/endpoints.js';
+import { findEndpoint, usableEndpoints } from '../src/aws/endpoints.js';
 import { checkReachable, findInstances, listInstances, resolveInstance } from '../src/aws/instances.js';
 import { EicError } from '../src/errors.js';
 
@@ -169,4 +169,18 @@ test('FIPS mode uses FipsDnsName and fails clearly when it is empty', async () =
   assert.equal((await findEndpoint(ctx(api, true), instance)).dnsName, 'eice-f.fips.example');
   const { api: noFips } = fakeEc2([], [ep('eice-n')]);
   await rejectsWith(findEndpoint(ctx(noFips, true), instance), 'endpoint-no-fips', /eice-n has no FIPS DNS name/, /AWS_USE_FIPS_ENDPOINT/);
+});
+
+test('the region\'s usable endpoints, asked for before the instance is known, give the same choice and the same errors', async () => {
+  const all = [ep('eice-other-vpc', { VpcId: 'vpc-2', SubnetId: 'subnet-a' }), ep('eice-b'), ep('eice-a', { SubnetId: 'subnet-a' }),
+    ep('eice-failed', { VpcId: 'vpc-3', State: 'create-failed' })];
+  const { api, calls } = fakeEc2([], all);
+  const usable = usableEndpoints(ctx(api));
+  assert.equal((await findEndpoint(ctx(api), instance, { usable })).id, 'eice-a');
+  assert.deepEqual((calls[0].input as DescribeEndpointsInput).Filters, [{ Name: 'state', Values: ['create-complete', 'update-in-progress', 'update-failed', 'update-complete'] }]);
+  assert.equal(calls.length, 3, 'one query, three pages (one usable endpoint each); none per VPC');
+  // Nothing usable in the instance's VPC: the unfiltered query of that VPC names why, as before.
+  const failed = { ...instance, vpcId: 'vpc-3' };
+  await rejectsWith(findEndpoint(ctx(api), failed, { usable: usableEndpoints(ctx(api)) }), 'endpoint-unusable', /eice-failed in vpc-3 is create-failed/);
+  await rejectsWith(findEndpoint(ctx(api), { ...instance, vpcId: 'vpc-9' }, { usable: usableEndpoints(ctx(api)) }), 'endpoint-none', /no EC2 Instance Connect Endpoint in vpc-9/);
 });

@@ -67,7 +67,18 @@ function withDnsName(aws: AwsContext, e: EndpointInfo): EndpointInfo {
   return aws.fips ? { ...e, dnsName: e.fipsDnsName! } : e;
 }
 
-export async function findEndpoint(aws: AwsContext, instance: InstanceInfo, opts: { eiceId?: string } = {}): Promise<EndpointInfo> {
+/**
+ * The usable endpoints of the whole region, asked for before the instance (and so its VPC) is
+ * known: `eic ssh` sends this with DescribeInstances instead of after it, one round trip less.
+ * Small: an account has at most a few endpoints per region (one per VPC).
+ */
+export function usableEndpoints(aws: AwsContext): Promise<SdkEndpoint[]> {
+  return describe(aws, { Filters: [STATE_FILTER] });
+}
+
+/** `usable`: the region's usable endpoints from usableEndpoints(), when already asked for. */
+export async function findEndpoint(aws: AwsContext, instance: InstanceInfo,
+  opts: { eiceId?: string; usable?: Promise<SdkEndpoint[]> } = {}): Promise<EndpointInfo> {
   if (opts.eiceId) {
     const ids = { InstanceConnectEndpointIds: [opts.eiceId] };
     const [found] = await describe(aws, { ...ids, Filters: [STATE_FILTER] });
@@ -81,7 +92,9 @@ export async function findEndpoint(aws: AwsContext, instance: InstanceInfo, opts
     throw new EicError(ExitCode.aws, 'instance-no-vpc', `instance ${instance.id} is not in a VPC`, 'pass the endpoint with --eice-id');
   }
   const vpc: Filter = { Name: 'vpc-id', Values: [instance.vpcId] };
-  const usable = await describe(aws, { Filters: [STATE_FILTER, vpc] });
+  const usable = opts.usable
+    ? (await opts.usable).filter((e) => e.VpcId === instance.vpcId)
+    : await describe(aws, { Filters: [STATE_FILTER, vpc] });
   const chosen = usable.find((e) => e.SubnetId === instance.subnetId) ?? usable[0];
   if (chosen) return withDnsName(aws, toEndpointInfo(chosen));
   // A deleted endpoint is as good as none; a failed or still-creating one is worth naming.

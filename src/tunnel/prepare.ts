@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { createAwsContext, type AwsContext } from '../aws/clients.js';
-import { findEndpoint, type EndpointInfo } from '../aws/endpoints.js';
+import { findEndpoint, usableEndpoints, type EndpointInfo } from '../aws/endpoints.js';
 import { checkReachable, isInstanceId, resolveInstance, type InstanceInfo } from '../aws/instances.js';
 import type { AwsCliOptions } from '../cli/aws-options.js';
 import { usageError } from '../errors.js';
@@ -50,6 +50,10 @@ async function discover(aws: AwsContext, target: string, opts: AwsCliOptions, de
   const { logger } = deps;
   // With the IP and the endpoint id given, DescribeInstances has nothing left to tell us.
   const skipInstance = Boolean(opts.privateIp && opts.eiceId && isInstanceId(target));
+  // Without an endpoint named, the region's endpoints are asked for now, in parallel with the
+  // instance, and the one of its VPC is picked when the instance is known.
+  const usable = opts.eiceId ? undefined : usableEndpoints(aws);
+  usable?.catch(() => {}); // awaited by findEndpoint; a failed instance lookup reports first
   let instance: InstanceInfo;
   if (skipInstance) {
     instance = { id: target, state: 'unknown', privateIp: opts.privateIp, tags: {} };
@@ -63,7 +67,7 @@ async function discover(aws: AwsContext, target: string, opts: AwsCliOptions, de
 
   const endpoint: EndpointInfo = opts.eiceDnsName
     ? { id: opts.eiceId!, dnsName: opts.eiceDnsName, state: 'unknown', vpcId: instance.vpcId ?? '', subnetId: '' }
-    : await findEndpoint(aws, instance, { eiceId: opts.eiceId });
+    : await findEndpoint(aws, instance, { eiceId: opts.eiceId, usable });
   logger.debug(`endpoint ${endpoint.id} (${endpoint.state}) at ${endpoint.dnsName}`);
 
   const open = async (remotePort = 22): Promise<WebSocket> => {
