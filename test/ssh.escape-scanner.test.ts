@@ -1,6 +1,6 @@
 /**
  * The escape scanner on its own: OpenSSH's rules (an escape only at the start of a line,
- * `~.`, `~?`, `~~`, anything else passed through with its `~`), with every split of the input
+ * `~.`, `~?`, `~^Z`, `~~`, anything else passed through with its `~`), with every split of the input
  * into chunks giving the same result, since a raw terminal delivers keys one read at a time.
  */
 import assert from 'node:assert/strict';
@@ -66,7 +66,7 @@ describe('escape scanner', () => {
     expectAllSplits('\r~/home\r', '\r~/home\r');
     // The other OpenSSH escapes are not implemented: they reach the remote side as typed.
     expectAllSplits('~B', '~B');
-    expectAllSplits('~\x1a', '~\x1a');
+    expectAllSplits('~C~&', '~C~&');
     // An escape char followed by a newline re-arms for the next line.
     expectAllSplits('~\r~.', '~\r<disconnect>');
   });
@@ -75,6 +75,12 @@ describe('escape scanner', () => {
     expectAllSplits('~?', '<help>');
     expectAllSplits('x\r~?~.', 'x\r<help><disconnect>');
     expectAllSplits('~?ab~.', '<help>ab~.');
+  });
+
+  it('suspends on ~^Z, which is not sent, and stays at the line start', () => {
+    expectAllSplits('~\x1a', '<suspend>');
+    expectAllSplits('ls\r~\x1a~.', 'ls\r<suspend><disconnect>');
+    expectAllSplits('a~\x1a', 'a~\x1a');
   });
 
   it('sends a lone escape char at the end of input', () => {
@@ -104,7 +110,8 @@ describe('escape scanner', () => {
   it('lists the escapes with the chosen character, CRLF line ends for a raw terminal', () => {
     const help = escapeHelp(0x1d);
     assert.match(help, /^ \^\]\. {3}- terminate connection\r$/m);
-    assert.match(help, /\^Z.*not supported/);
+    assert.match(help, /^ \^\]\^Z {2}- suspend eic/m);
+    assert.match(help, /\^\]B.*not supported/);
     assert.ok(!/[^\r]\n/.test(help));
   });
 });
@@ -116,10 +123,11 @@ describe('escape filter stream', () => {
     const filter = escapeFilter(DEFAULT_ESCAPE_CHAR, {
       onHelp: () => events.push('help'),
       onDisconnect: () => events.push('disconnect'),
+      onSuspend: () => events.push('suspend'),
     });
     const sink = new Writable({ write(c: Buffer, _e, done) { sent += c.toString('latin1'); done(); } });
-    await pipeline(Readable.from(['echo hi\r', '~', '?', 'ls\r~', '.', 'after\r'].map((s) => Buffer.from(s))), filter, sink);
+    await pipeline(Readable.from(['echo hi\r', '~', '?', '~\x1a', 'ls\r~', '.', 'after\r'].map((s) => Buffer.from(s))), filter, sink);
     assert.equal(sent, 'echo hi\rls\r');
-    assert.deepEqual(events, ['help', 'disconnect']);
+    assert.deepEqual(events, ['help', 'suspend', 'disconnect']);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * OpenSSH's escape sequences in a real terminal (tmux) on the sandbox's real sshd and shell:
  * `~?` lists the escapes, `~~` sends one `~`, `~.` after a newline disconnects (exit 255, the
- * "Connection to … closed." line, the local terminal's `stty -a` unchanged), and `-e none`
- * makes `~.` plain data.
+ * "Connection to … closed." line, the local terminal's `stty -a` unchanged), `~^Z` stops eic
+ * under an interactive bash and `fg` resumes the session in raw mode, `-e none` makes `~.`
+ * plain data and `-e ^]` moves the escape to another key.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -53,6 +54,14 @@ exec sleep 600
     tmux('new-session', '-d', '-x', '120', '-y', '50', '-s', name, `bash --noprofile --norc ${script}`);
     return files;
   }
+  /** A tmux session running an interactive bash with job control, for ~^Z and fg. */
+  function startInteractive(name: string): void {
+    const env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen-256color', PS1: 'local> ' });
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
+    const script = join(home.home, `${name}.sh`);
+    writeFileSync(script, `${exports}\nexec bash --noprofile --norc -i\n`);
+    tmux('new-session', '-d', '-x', '120', '-y', '50', '-s', name, `bash --noprofile --norc ${script}`);
+  }
   const exited = (files: { after: string }) => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0;
 
   before(async () => {
@@ -77,6 +86,11 @@ exec sleep 600
     type('esc', '~?');
     await waitForPane('esc', /Supported escape sequences:/, 'the escape list');
     assert.match(pane('esc'), /^ ~\. {3}- terminate connection$/m);
+    // ~^Z where the shell has no job control (this script's bash): the kernel drops the stop
+    // signal, and the session goes on in raw mode (checked by the keys typed below).
+    type('esc', '~');
+    tmux('send-keys', '-t', 'esc', 'C-z');
+    await waitForPane('esc', /~\^Z \[suspend eic\]/, 'the suspend notice');
     // `~~` then `x` at a line start: the remote shell gets `~x`, one tilde, and says so.
     type('esc', '~~x');
     enter('esc');
@@ -96,6 +110,47 @@ exec sleep 600
     assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
     assert.match(pane('esc'), new RegExp(`Connection to ${sb.env.EIC_SANDBOX_INSTANCE} closed\\.`));
     assert.equal(readFileSync(files.after, 'utf8'), readFileSync(files.before, 'utf8'));
+  });
+
+  it('~^Z suspends eic into the local shell\'s job control, and fg resumes the session in raw mode', async () => {
+    startInteractive('susp');
+    await waitForPane('susp', /^local> $/m, 'the local prompt');
+    const before = join(home.home, 'susp.before');
+    const afterFile = join(home.home, 'susp.after');
+    // One command per line: a list would go on to its next command as soon as eic stops.
+    type('susp', `stty -a > ${before}`);
+    enter('susp');
+    type('susp', `'${process.execPath}' '${eicBin}' ssh ${sb.env.EIC_SANDBOX_INSTANCE}`);
+    enter('susp');
+    await waitForPrompts('susp', 1);
+    const tty = tmux('display-message', '-p', '-t', 'susp', '#{pane_tty}').trim();
+    type('susp', '~');
+    tmux('send-keys', '-t', 'susp', 'C-z');
+    await waitForPane('susp', /~\^Z \[suspend eic\]/, 'the suspend notice');
+    await waitForPane('susp', /Stopped/, 'bash to report eic stopped');
+    // The local shell has the terminal: it runs commands, and eic is one of its jobs.
+    type('susp', 'echo "local-$((20+1))"; jobs');
+    enter('susp');
+    await waitForPane('susp', /^local-21$/m, 'a local command while eic is suspended');
+    assert.match(pane('susp'), /\[1\]\+ +Stopped +.*eic\.js' ssh/);
+    type('susp', 'fg');
+    enter('susp');
+    // Resumed: raw mode again (keys go to the remote side as typed) and the session goes on.
+    await waitFor(() => /-icanon/.test(execFileSync('stty', ['-a', '-F', tty], { encoding: 'utf8' })), () => 'raw mode after fg');
+    await sleep(300);
+    enter('susp');
+    type('susp', 'echo "remote-$((40+2))-$USER"');
+    enter('susp');
+    await waitForPane('susp', /^remote-42-ec2-user$/m, 'the remote shell after fg');
+    assert.match(execFileSync('stty', ['-a', '-F', tty], { encoding: 'utf8' }), /-echo\b/);
+    type('susp', 'exit 0');
+    enter('susp');
+    await waitForPane('susp', /Connection to i-\w+ closed\.\n+local> $/m, 'eic to exit after the remote shell');
+    type('susp', `echo "status=$?"; stty -a > ${afterFile}`);
+    enter('susp');
+    await waitForPane('susp', /^status=0$/m, 'eic\'s exit status');
+    await waitFor(() => existsSync(afterFile) && readFileSync(afterFile, 'utf8').length > 0, () => 'stty -a after');
+    assert.equal(readFileSync(afterFile, 'utf8'), readFileSync(before, 'utf8'));
   });
 
   it('-e none: ~. is data, and the session ends only when the remote shell exits', async () => {

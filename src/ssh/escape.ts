@@ -11,13 +11,14 @@ import { Transform, type TransformCallback } from 'node:stream';
 export const DEFAULT_ESCAPE_CHAR = 0x7e;
 
 /** What an escape sequence asks for, in the place it was typed among the data. */
-export type EscapeCommand = 'disconnect' | 'help';
+export type EscapeCommand = 'disconnect' | 'help' | 'suspend';
 
 /** Bytes to send on, or a command, in typing order. */
 export type EscapePart = Buffer | EscapeCommand;
 
 const CR = 0x0d;
 const LF = 0x0a;
+const CTRL_Z = 0x1a;
 
 /**
  * Parse an escape character as OpenSSH's `-e` does: one character, `^X` for a control
@@ -42,10 +43,11 @@ export function escapeHelp(ch: number): string {
   return [
     'Supported escape sequences:',
     ` ${e}.   - terminate connection`,
+    ` ${e}^Z  - suspend eic (fg resumes the session)`,
     ` ${e}?   - this message`,
     ` ${e}${e}   - send the escape character by typing it twice`,
     `(Note that escapes are only recognized immediately after newline.)`,
-    `(${e}^Z to suspend and the other OpenSSH escapes are not supported: they pass through as typed.)`,
+    `(OpenSSH's other escapes, such as ${e}B, ${e}C, ${e}R, ${e}#, ${e}&, are not supported: they pass through as typed.)`,
     '',
   ].join('\r\n');
 }
@@ -76,10 +78,10 @@ export class EscapeScanner {
           parts.push('disconnect');
           return parts;
         }
-        if (ch === 0x3f /* ? */) {
-          // Printed, not sent; the escape stays armed (OpenSSH leaves "at line start" as it was).
+        if (ch === 0x3f /* ? */ || ch === CTRL_Z) {
+          // Acted on, not sent; the escape stays armed (OpenSSH leaves "at line start" as it was).
           flush();
-          parts.push('help');
+          parts.push(ch === CTRL_Z ? 'suspend' : 'help');
           continue;
         }
         // `~~` sends one `~`; any other character sends both.
@@ -106,6 +108,7 @@ export class EscapeScanner {
 export interface EscapeHandlers {
   onDisconnect(): void;
   onHelp(): void;
+  onSuspend(): void;
 }
 
 /**
@@ -125,6 +128,7 @@ export function escapeFilter(escapeChar: number, handlers: EscapeHandlers): Tran
           break;
         }
         if (part === 'help') handlers.onHelp();
+        else if (part === 'suspend') handlers.onSuspend();
         else this.push(part);
       }
       done();

@@ -8,7 +8,7 @@ import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import type { Io } from '../cli/context.js';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp } from './escape.js';
+import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp, showEscapeChar } from './escape.js';
 import { openTerminal, type TerminalSession } from './terminal.js';
 
 export interface RemoteRunOptions {
@@ -55,7 +55,7 @@ export async function runRemote(client: Client, opts: RemoteRunOptions): Promise
         channel.setWindow(s.rows, s.cols, 0, 0);
       });
     }
-    return await pump(client, channel, exit, opts, Boolean(term && io.stdin.isTTY), cleanups);
+    return await pump(client, channel, exit, opts, term && io.stdin.isTTY ? term : undefined, cleanups);
   } finally {
     for (const c of cleanups) c();
     term?.restore();
@@ -94,9 +94,11 @@ function openChannel(client: Client, command: string | undefined, pty: PseudoTty
   });
 }
 
-function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: RemoteRunOptions, rawMode: boolean,
+/** `rawTerm`: the local terminal, when it is in raw mode (a pty session on a TTY stdin). */
+function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: RemoteRunOptions, rawTerm: TerminalSession | undefined,
   cleanups: Array<() => void>): Promise<number> {
   const { io, logger } = opts;
+  const rawMode = rawTerm !== undefined;
   return new Promise<number>((resolve, reject) => {
     let lastError: Error | undefined;
     let done = false;
@@ -111,7 +113,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
     // stdin: every byte to the remote side, and its end as EOF (ssh2 sends CHANNEL_EOF on end()).
     // On a terminal, OpenSSH's escapes (`~.`, `~?`, `~~`) are taken out on the way.
     const escapeChar = opts.escapeChar === undefined ? DEFAULT_ESCAPE_CHAR : opts.escapeChar;
-    const input = rawMode && escapeChar !== null
+    const input = rawTerm && escapeChar !== null
       ? escapeFilter(escapeChar, {
         // `~.`: leave now, as OpenSSH does (exit 255; the caller says the connection closed).
         onDisconnect: () => finish(() => {
@@ -120,6 +122,10 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
           resolve(ExitCode.connection);
         }),
         onHelp: () => io.stderr.write(escapeHelp(escapeChar)),
+        onSuspend: () => {
+          io.stderr.write(`${showEscapeChar(escapeChar)}^Z [suspend eic]\r\n`);
+          rawTerm.suspend();
+        },
       })
       : undefined;
     if (input) io.stdin.pipe(input).pipe(channel);
