@@ -92,6 +92,8 @@ describe('eic sandbox (the command)', () => {
         'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'EIC_SANDBOX_INSTANCE', 'NODE_EXTRA_CA_CERTS',
       ]);
       assert.match(readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8'), /BEGIN CERTIFICATE/);
+      // The summary is written before the file, but its bytes may still be in the pipe.
+      for (let i = 0; i < 100 && !/environment written/.test(proc.stderr()); i++) await sleep(50);
       assert.match(proc.stderr(), /eic sandbox ready/);
       assert.match(proc.stderr(), new RegExp(`environment written to ${envFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 

@@ -83,12 +83,14 @@ export async function runSandbox(opts: SandboxCliOptions, ctx: CommandContext): 
       throw new EicError(1, 'sandbox-start', `the sandbox could not start: ${e.message}`, hint, { cause: err });
     }
     try {
+      io.stderr.write(summary(sb, opts).join('\n') + '\n');
+      // The file is the signal tools wait for, so it comes last: whoever sees it can also
+      // already read the summary above.
       if (opts.writeEnv) {
         const tmp = `${opts.writeEnv}.${process.pid}.tmp`;
         writeFileSync(tmp, envLines(sb.env), { mode: 0o600 });
         renameSync(tmp, opts.writeEnv);
       }
-      io.stderr.write(summary(sb, opts).join('\n') + '\n');
       const sig = await stopped;
       logger.info(`eic sandbox: ${sig}, stopping`);
     } finally {
