@@ -28,10 +28,13 @@ export interface RunSshInput {
 }
 
 export async function runSsh(input: RunSshInput): Promise<number> {
+  const began = performance.now();
   const { io, opts } = input;
   const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
-  // ssh2 is loaded only now, so that it can overlap with discovery below.
-  const session$ = import('./ssh-session.js');
+  // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in
+  // flight, not before they are sent: see `early` below.
+  let loadSession!: () => void;
+  const session$ = new Promise<void>((resolve) => { loadSession = resolve; }).then(() => import('./ssh-session.js'));
 
   // Everything that can be refused without the network, first.
   const local = opts.local.map(parseLocalForward);
@@ -47,10 +50,12 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   // With a target named and no -i to unlock, discovery needs nothing from the user: its round
   // trips start now and overlap with loading ssh2 and making the key. Otherwise the prompts
   // (passphrase, picker) come first, one at a time.
-  const early = host !== undefined && !opts.identity ? resolveSshTarget(host, opts, io, logger) : undefined;
+  const early = host !== undefined && !opts.identity ? resolveSshTarget(host, opts, io, logger, loadSession) : undefined;
   early?.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+  if (early) early.then(loadSession, loadSession); // in case it ends before its calls are sent
+  else loadSession();
   const { clientKey, connectTarget, Phases } = await session$;
-  const phases = new Phases();
+  const phases = new Phases(began);
   let key: Awaited<ReturnType<typeof clientKey>>;
   try {
     key = await clientKey(opts, io);
@@ -58,9 +63,9 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     (await early?.catch(() => undefined))?.aws.close();
     throw err;
   }
-  phases.mark('key');
+  if (!early) phases.mark('key');
   const target = await (early ?? resolveSshTarget(host, opts, io, logger));
-  phases.mark(early ? 'discovery (rest, overlapped)' : 'discovery');
+  phases.mark(early ? 'discovery (loading ssh2 and making the key meanwhile)' : 'discovery');
   let conn: SshConnection | undefined;
   let forwarding: Forwarding | undefined;
   try {

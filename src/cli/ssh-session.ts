@@ -4,6 +4,8 @@
  * tunnel stream with the host key pinned by instance id. The callers decide what to do with
  * the ready connection (a shell, forwards, SFTP).
  */
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
 import { usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { pushPublicKey } from '../aws/push-key.js';
@@ -34,8 +36,13 @@ export interface SessionOptions extends AwsCliOptions {
 
 /** Phase timings for -v (the connect-latency benchmark reads them). */
 export class Phases {
-  private last = performance.now();
-  private readonly parts: string[] = [`startup ${Math.round(this.last)} ms`];
+  private last: number;
+  private readonly parts: string[];
+  /** `since`: when the command's own work began (default now); what came before is start-up. */
+  constructor(since = performance.now()) {
+    this.last = since;
+    this.parts = [`startup ${Math.round(since)} ms`];
+  }
   mark(name: string, ms?: number): void {
     const now = performance.now();
     this.parts.push(`${name} ${Math.round(ms ?? now - this.last)} ms`);
@@ -75,7 +82,7 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
   const alias = hostAlias(target.instance.id, opts.port);
   const hostKeyAlgos = await hostKeyAlgorithms(file, alias, DEFAULT_HOST_KEY_ALGORITHMS);
   // From here to connectSsh() nothing may await: ssh2 must be listening when the tunnel speaks.
-  const sock = await openAndPush(target, key, push, osUser, opts, logger, phases);
+  const { sock, pushed } = await openAndPush(target, key, push, osUser, opts, logger, phases);
   const conn = await connectSsh({
     sock,
     username: osUser,
@@ -86,6 +93,8 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
     hostKeyAlgorithms: hostKeyAlgos,
     ciphers,
     keepaliveIntervalMs: opts.keepalive * 1000,
+    // The handshake runs while the key is still being pushed; only authentication waits for it.
+    authAfter: pushed,
     authFailureHint: push
       ? `the key was pushed for ${osUser} on ${target.instance.id}: check that this OS user exists there (-u) and that its sshd uses EC2 Instance Connect`
       : `a key pushed earlier is accepted for ${PUSHED_KEY_SECONDS} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
@@ -93,6 +102,7 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
   });
   phases.mark('ssh handshake', conn.timings.handshakeMs);
   phases.mark('auth', conn.timings.authMs);
+  if (push) phases.mark('push (in parallel)', await pushed);
   logger.debug(phases.line());
   return conn;
 }
@@ -120,11 +130,14 @@ export async function openSession(host: string | undefined, osUser: string, opts
   }
 }
 
-/** Push the key and open the WebSocket at the same time: both are round trips to AWS. */
+/**
+ * Push the key while the WebSocket opens: both are round trips to AWS. The SSH handshake can
+ * start as soon as the tunnel is open; `pushed` (its duration) gates authentication only.
+ */
 async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, osUser: string, opts: SessionOptions,
-  logger: Logger, phases: Phases) {
+  logger: Logger, phases: Phases): Promise<{ sock: Duplex; pushed: Promise<number> }> {
   const started = performance.now();
-  const pushing = push
+  const pushed = push
     ? pushPublicKey(target.aws.instanceConnect, {
       instanceId: target.instance.id, osUser, publicKey: key.publicLine,
       availabilityZone: target.instance.availabilityZone, profile: target.aws.profile,
@@ -134,17 +147,18 @@ async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, 
       return ms;
     })
     : Promise.resolve(0);
+  pushed.catch(() => {}); // awaited by connectSsh, or below when the tunnel fails
   const relay = import('../tunnel/relay.js');
-  const opening = target.open(opts.port).then((ws) => ({ ws, ms: performance.now() - started }));
-  const [p, o] = await Promise.allSettled([pushing, opening]);
-  if (p.status === 'rejected' || o.status === 'rejected') {
-    if (o.status === 'fulfilled') o.value.ws.terminate();
-    throw p.status === 'rejected' ? p.reason : (o as PromiseRejectedResult).reason;
+  let ws: WebSocket;
+  try {
+    ws = await target.open(opts.port);
+  } catch (err) {
+    await pushed; // when both fail, the push's error comes first (it says more about permissions)
+    throw err;
   }
-  phases.mark('push', p.value);
-  phases.mark('websocket (in parallel with push)', o.value.ms);
+  phases.mark('websocket', performance.now() - started);
   const { tunnelStream } = await relay;
-  return tunnelStream(o.value.ws, { logger });
+  return { sock: tunnelStream(ws, { logger }), pushed };
 }
 
 async function askPassphrase(io: Io, message: string): Promise<string> {

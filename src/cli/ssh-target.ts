@@ -28,8 +28,10 @@ export function splitUserHost(target: string | undefined): { user?: string; host
   return { user, host };
 }
 
-export async function resolveSshTarget(host: string | undefined, opts: AwsCliOptions, io: Io, logger: Logger): Promise<TunnelTarget> {
-  const deps = { env: io.env, logger };
+/** `onCallsStarted`: see PrepareDeps (called for the first lookup). */
+export async function resolveSshTarget(host: string | undefined, opts: AwsCliOptions, io: Io, logger: Logger,
+  onCallsStarted?: () => void): Promise<TunnelTarget> {
+  const deps = { env: io.env, logger, onCallsStarted };
   if (host === undefined) {
     if (!canPrompt(io)) {
       throw usageError('target-missing', 'no instance given', 'name an instance id, Name tag or private IP (or run on a terminal to pick one)');

@@ -10,6 +10,7 @@ import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientKey } from './keys.js';
 import type { HostVerifier } from './host-verify.js';
+import { signFirst } from './sign-first.js';
 
 /**
  * Cipher preference, measured with bench/ssh-ciphers.mjs (ssh2's client CPU per byte with its
@@ -42,6 +43,11 @@ export interface SshConnectOptions {
   keepaliveIntervalMs?: number;
   /** Give up on handshake + auth after this long; default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * Authentication starts only when this resolves (the pushed key is in place), so the
+   * handshake need not wait for the push; a rejection fails the connection with its error.
+   */
+  authAfter?: Promise<unknown>;
   /** Extra words for "permission denied" (e.g. that a pushed key lives 60 s). */
   authFailureHint?: string;
   logger: Logger;
@@ -82,10 +88,18 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     }] : []),
   ];
   let next = 0;
-  const authHandler = (methodsLeft: AuthenticationType[] | null) => {
+  const choose = (methodsLeft: AuthenticationType[] | null) => {
     if (methodsLeft && !methodsLeft.includes('publickey')) return false;
     if (next >= attempts.length) return false;
     return attempts[next++]();
+  };
+  let gate = opts.authAfter;
+  // ssh2 waits for `done` when the handler returns undefined.
+  const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: unknown, done: (next: unknown) => void) => {
+    if (!gate) return choose(methodsLeft);
+    gate.then(() => done(choose(methodsLeft)), () => {}); // a rejection fails the connection (below)
+    gate = undefined;
+    return undefined;
   };
 
   const config: ConnectConfig = {
@@ -133,6 +147,7 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     });
     client.once('ready', onReady);
     client.on('error', fail);
+    opts.authAfter?.catch(fail);
     client.once('close', onEarlyClose);
     client.on('banner', (msg: string) => logger.info(msg.trimEnd()));
     // The stream may have failed before we got here (a tunnel dropped at once): ssh2 would
@@ -146,6 +161,7 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
       return;
     }
     client.connect(config);
+    signFirst(client, opts.keys.map((k) => k.key)); // one round trip less (sign-first.ts)
   });
 }
 

@@ -24,7 +24,13 @@ export interface TunnelTarget {
   open(remotePort?: number): Promise<WebSocket>;
 }
 
-export interface PrepareDeps { env: NodeJS.ProcessEnv; logger: Logger; userAgent?: string }
+export interface PrepareDeps {
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  userAgent?: string;
+  /** Called once discovery's AWS calls are on their way: CPU work can overlap their round trips. */
+  onCallsStarted?: () => void;
+}
 
 /** Option combinations that cannot work, refused before any AWS call. */
 export function checkOptions(target: string, opts: AwsCliOptions): void {
@@ -56,9 +62,12 @@ async function discover(aws: AwsContext, target: string, opts: AwsCliOptions, de
   usable?.catch(() => {}); // awaited by findEndpoint; a failed instance lookup reports first
   let instance: InstanceInfo;
   if (skipInstance) {
+    deps.onCallsStarted?.();
     instance = { id: target, state: 'unknown', privateIp: opts.privateIp, tags: {} };
   } else {
-    instance = await resolveInstance(aws, target);
+    const resolving = resolveInstance(aws, target);
+    deps.onCallsStarted?.();
+    instance = await resolving;
     logger.debug(`instance ${instance.id}${instance.name ? ` (${instance.name})` : ''}: ${instance.state}, ${instance.vpcId ?? 'no VPC'}, ${instance.subnetId ?? 'no subnet'}, ${instance.privateIp ?? 'no IP'}`);
     if (opts.privateIp) instance = { ...instance, privateIp: opts.privateIp };
     checkReachable(instance);
