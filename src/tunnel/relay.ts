@@ -25,7 +25,7 @@
  * Backpressure: a local write() returning false pauses the WebSocket until 'drain'; a send that
  * takes the WebSocket queue past 1 MiB pauses the local readable until that queue has flushed.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
@@ -50,6 +50,12 @@ export interface RelayEnd {
 
 export type LocalSide = { readable: Readable; writable: Writable } | Duplex;
 
+/**
+ * Tunnel bytes waiting for the local side before the tunnel is paused. Not write()'s own
+ * signal: that is false for every chunk above 16 KiB, and pausing the socket per frame costs
+ * more than the frames (a pipe to ssh is written synchronously and is empty again at once).
+ */
+export const LOCAL_HIGH_WATER = 256 * 1024;
 /** A local writable that makes no progress for this long is given up on. */
 export const LOCAL_STALL_MS = 10_000;
 /** The local peer went away: an end, not a failure. */
@@ -78,12 +84,28 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
     let graceTimer: NodeJS.Timeout | undefined;
     let stallTimer: NodeJS.Timeout | undefined;
 
-    const link = new TunnelLink(ws, { onData, onEnd }, opts);
+    // A socket's write is done when the kernel (or TLS) has the bytes; any other stream may
+    // still hold the chunk after its callback (a PassThrough keeps it): no reuse there.
+    const link = new TunnelLink(ws, { onData, onEnd, reuse: writable instanceof Socket }, opts);
 
-    function onData(chunk: Buffer): void {
+    // Tunnel data arrives as many views of 16 KiB TLS chunks within one read of the socket: they
+    // are corked and written together (one writev) when that read has been handled.
+    let corked = false;
+    const flush = () => {
+      corked = false;
+      writable.uncork();
+    };
+    function onData(chunk: Buffer, release?: () => void): void {
       // The local side is gone (e.g. a TCP peer's FIN ended our socket): nowhere to deliver.
       if (writable.writableEnded || writable.destroyed) return;
-      if (!writable.write(chunk)) link.pauseInbound();
+      if (!corked) {
+        corked = true;
+        writable.cork();
+        setImmediate(flush);
+      }
+      // Released once written: not on error, when the stream may still hold it.
+      writable.write(chunk, release && ((err) => { if (!err) release(); }));
+      if (writable.writableLength >= LOCAL_HIGH_WATER) link.pauseInbound();
     }
     const onWritableDrain = () => link.resumeInbound();
     const resumeLocal = () => {

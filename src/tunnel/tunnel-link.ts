@@ -16,6 +16,7 @@
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { attachFrameReader } from './frame-reader.js';
 
 export const MAX_FRAME_BYTES = 65_000;
 /** Bytes queued towards the endpoint before the local side is paused. */
@@ -38,12 +39,26 @@ export interface LinkEnd {
 }
 
 export interface LinkHandlers {
-  onData(chunk: Buffer): void;
+  /**
+   * Tunnel bytes, in order. With `reuse`, `release` comes along: the chunk's buffer may be
+   * filled again once it has been called, so call it when the chunk has been written.
+   */
+  onData(chunk: Buffer, release?: () => void): void;
+  /** The handler calls `release` for its chunks (a writer, not a buffering reader). */
+  reuse?: boolean;
   /** Called once, when the WebSocket is closed. */
   onEnd(end: LinkEnd): void;
 }
 
 const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
+/**
+ * Payload read into the socket's reused buffer is gathered here and handed on once per turn of
+ * the event loop (or when this is full): one write per turn, and for a `reuse` handler no
+ * allocation at all once a couple of these exist.
+ */
+const BATCH_BYTES = 256 * 1024;
+/** Released batch buffers kept for reuse. */
+const SPARE_BATCHES = 4;
 const C = ExitCode.connection;
 
 export function tunnelLost(detail?: string): EicError {
@@ -65,6 +80,10 @@ export class TunnelLink {
   private graceTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
   private readonly log: Logger;
+  private batch?: Buffer;
+  private batchLen = 0;
+  private flushQueued = false;
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly ws: WebSocket, private readonly handlers: LinkHandlers, opts: LinkOptions = {}) {
     this.log = opts.logger ?? silentLogger;
@@ -73,6 +92,14 @@ export class TunnelLink {
     ws.on('pong', this.onPong);
     ws.on('error', this.onError);
     ws.on('close', this.onClose);
+    // Binary payload straight from the socket's chunks (frame-reader.ts says why); ws's
+    // 'message' then only carries text frames, or everything if the reader could not attach.
+    if (ws.readyState === WebSocket.OPEN) {
+      attachFrameReader(ws, {
+        onPayload: this.onBinary,
+        onProtocolError: (what) => this.fail(new EicError(C, 'tunnel-invalid-data', `received invalid data from the endpoint (${what})`)),
+      });
+    }
     const every = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (every > 0) this.keepAliveTimer = setInterval(this.keepAlive, every).unref();
     // A tunnel that died between connectTunnel() and here will not emit 'close' again.
@@ -172,6 +199,7 @@ export class TunnelLink {
 
   /** Fail the tunnel with an error: it is cut and the error reported through onEnd. */
   private fail(err: EicError): void {
+    this.flush(); // what arrived before the bad frame is delivered
     this.failure ??= err;
     this.ws.terminate();
   }
@@ -184,10 +212,55 @@ export class TunnelLink {
         'the endpoint did not speak the OpenTunnel protocol; check --eice-dns-name and any proxy in between'));
       return;
     }
-    if (data.length === 0) return;
-    this.bytesIn += data.length;
-    this.handlers.onData(data);
+    this.onBinary(data);
   };
+
+  private readonly onBinary = (data: Buffer, borrowed = false): void => {
+    if (this.failure || data.length === 0) return;
+    this.alive = true;
+    this.bytesIn += data.length;
+    if (!borrowed) {
+      this.flush();
+      this.handlers.onData(data);
+    } else if (!this.handlers.reuse) {
+      this.handlers.onData(Buffer.from(data));
+    } else {
+      this.gather(data);
+    }
+  };
+
+  /** Copy a borrowed piece into the current batch; hand full batches on at once. */
+  private gather(data: Buffer): void {
+    let off = 0;
+    while (off < data.length) {
+      this.batch ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+      const n = data.copy(this.batch, this.batchLen, off);
+      this.batchLen += n;
+      off += n;
+      if (this.batchLen === this.batch.length) this.flush();
+    }
+    if (!this.flushQueued && this.batchLen > 0) {
+      this.flushQueued = true;
+      setImmediate(this.flushQueuedBatch);
+    }
+  }
+
+  private readonly flushQueuedBatch = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const buf = this.batch;
+    if (!buf || this.batchLen === 0) return;
+    const chunk = buf.subarray(0, this.batchLen);
+    this.batch = undefined;
+    this.batchLen = 0;
+    if (this.failure) return;
+    this.handlers.onData(chunk, () => {
+      if (this.spare.length < SPARE_BATCHES) this.spare.push(buf);
+    });
+  }
 
   private readonly onPong = (): void => {
     this.alive = true;
@@ -216,6 +289,7 @@ export class TunnelLink {
 
   private readonly onClose = (code: number, reasonBuf: Buffer): void => {
     if (this.ended) return;
+    this.flush(); // what arrived before the close goes first
     this.ended = true;
     clearTimeout(this.graceTimer);
     clearInterval(this.keepAliveTimer);
