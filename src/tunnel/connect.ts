@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
+import { tlsReadOption } from './frame-reader.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
@@ -123,6 +124,8 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
         agent: opts.agent,
         headers: { 'User-Agent': opts.userAgent ?? defaultUserAgent() },
         followRedirects: false,
+        // TLS reads into one reused buffer; frame-reader.ts says why (ignored through a proxy).
+        onread: tlsReadOption(),
       } as WebSocket.ClientOptions);
     } catch (err) {
       // ws puts the URL into its own messages: never pass them on.
