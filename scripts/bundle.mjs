@@ -3,8 +3,9 @@
 // network round trips of a connect; one chunk per lazy command loads several times faster.
 // `eic --version` loads only the entry chunk (commander + the command definitions).
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 
 // The SDK clients describe every shape of their service in one schemas_0.js, with object keys
 // written as computed names (`{ [_xN]: ... }` where `const _xN = "xmlName"`). esbuild must assume
@@ -32,7 +33,8 @@ const literalSchemaKeys = {
 //   (picks the cipher order): ssh2 falls back silently to slower JS ciphers without them;
 // - __dirname/__filename, which an ES module bundle does not have (poly1305.js evaluates
 //   __dirname when it loads; agent.js uses it to find pageant on Windows).
-const ssh2Root = join(process.cwd(), 'node_modules', 'ssh2');
+// (As esbuild sees it: through symlinks, e.g. a node_modules linked into a second work tree.)
+const ssh2Root = dirname(realpathSync(createRequire(import.meta.url).resolve('ssh2/package.json')));
 const ssh2Native = {
   name: 'ssh2-native',
   setup(b) {
