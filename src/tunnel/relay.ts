@@ -22,8 +22,9 @@
  *   has closed). A local peer that stops reading for LOCAL_STALL_MS, or a socket that is not
  *   closed by its peer within CLOSE_GRACE_MS of our FIN, is destroyed.
  *
- * Backpressure: a local write() returning false pauses the WebSocket until 'drain'; a send that
- * takes the WebSocket queue past 1 MiB pauses the local readable until that queue has flushed.
+ * Backpressure: tunnel data queued for the local side past LOCAL_HIGH_WATER pauses the
+ * WebSocket until 'drain'; a send that takes the WebSocket queue past 1 MiB pauses the local
+ * readable until that queue has flushed.
  */
 import { Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -88,8 +89,8 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
     // still hold the chunk after its callback (a PassThrough keeps it): no reuse there.
     const link = new TunnelLink(ws, { onData, onEnd, reuse: writable instanceof Socket }, opts);
 
-    // Tunnel data arrives as many views of 16 KiB TLS chunks within one read of the socket: they
-    // are corked and written together (one writev) when that read has been handled.
+    // Without the reused read buffer (through a proxy), tunnel data arrives as many views of
+    // 16 KiB TLS pieces per socket read: they are corked and written together (one writev).
     let corked = false;
     const flush = () => {
       corked = false;
@@ -98,7 +99,8 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
     function onData(chunk: Buffer, release?: () => void): void {
       // The local side is gone (e.g. a TCP peer's FIN ended our socket): nowhere to deliver.
       if (writable.writableEnded || writable.destroyed) return;
-      if (!corked) {
+      // A batch (it comes with `release`) is already all of this turn's data.
+      if (!corked && !release) {
         corked = true;
         writable.cork();
         setImmediate(flush);
