@@ -8,7 +8,7 @@
  * which is what node:crypto exports for ed25519. So the fresh key is serialised into the
  * unencrypted `openssh-key-v1` format here, and PKCS#8 files are converted the same way.
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
@@ -27,10 +27,23 @@ export interface ClientKey {
   source: string;
 }
 
+/** PKCS#8 DER of an ed25519 private key, up to its 32-byte seed (RFC 8410 §7). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * A new ed25519 private key: 32 random bytes are the whole key (RFC 8032 §5.1.5).
+ * Not generateKeyPairSync: on Node 20 its job object shares a lock with the key it made and
+ * takes that lock when garbage-collected; a collection during the key's JWK export (which
+ * holds the lock) then deadlocks the main thread. That hung `eic ssh` about once in 50 runs,
+ * silently, before any output.
+ */
+export function newEd25519Key(): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(32)]), format: 'der', type: 'pkcs8' });
+}
+
 /** A new ed25519 key pair, in memory only. */
 export function generateSessionKey(): ClientKey {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  return fromKeyObject(privateKey, 'session key');
+  return fromKeyObject(newEd25519Key(), 'session key');
 }
 
 /**
@@ -39,7 +52,7 @@ export function generateSessionKey(): ClientKey {
  * OpenSSH cannot load.
  */
 export function generateEd25519Pem(): { privatePem: string; publicLine: string } {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const privateKey = newEd25519Key();
   const pub = Buffer.from(privateKey.export({ format: 'jwk' }).x as string, 'base64url');
   const blob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   return { privatePem: openSshEd25519(privateKey), publicLine: `ssh-ed25519 ${blob.toString('base64')}` };
