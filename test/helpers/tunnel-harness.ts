@@ -41,12 +41,26 @@ export function spawnEic(args: string[], env: NodeJS.ProcessEnv, opts: SpawnOpti
   return spawn(process.execPath, [eicBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
 }
 
-/** Run eic to completion with `input` on stdin (closed right after). */
-export async function runEic(args: string[], env: NodeJS.ProcessEnv, input?: Buffer | string): Promise<Finished> {
+/**
+ * How long one eic run may take in a test. A run that hangs then fails its own test with
+ * eic's stderr, instead of stalling the whole file until the runner's 240 s timeout.
+ */
+export const EIC_RUN_TIMEOUT_MS = 60_000;
+
+/** Run eic to completion with `input` on stdin (closed right after); killed and failed after `timeoutMs`. */
+export async function runEic(args: string[], env: NodeJS.ProcessEnv, input?: Buffer | string, timeoutMs = EIC_RUN_TIMEOUT_MS): Promise<Finished> {
   const child = spawnEic(args, env);
   const done = finished(child);
   child.stdin!.end(input);
-  return done;
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+  try {
+    const r = await done;
+    if (timedOut) throw new Error(`eic ${args.join(' ')} was still running after ${timeoutMs / 1000} s and was killed; its stderr:\n${r.stderr}`);
+    return r;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface SshClientKit {
