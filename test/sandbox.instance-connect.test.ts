@@ -49,7 +49,9 @@ function sshString(b: Buffer | string): Buffer {
 
 function ed25519Line(): string {
   const { publicKey } = generateKeyPairSync('ed25519');
-  const x = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  // The raw key is the tail of the SPKI DER. Not a JWK export: on Node 20 that can deadlock
+  // against the garbage-collected keygen job (see src/ssh/keys.ts).
+  const x = (publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(-32);
   return `ssh-ed25519 ${Buffer.concat([sshString('ssh-ed25519'), sshString(x)]).toString('base64')}`;
 }
 
