@@ -14,6 +14,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { EicError } from '../src/errors.js';
 import { connectTunnel } from '../src/tunnel/connect.js';
+import { attachFrameReader } from '../src/tunnel/frame-reader.js';
 import { relay, tunnelStream } from '../src/tunnel/relay.js';
 import { collect, sha256, tcpPair } from './helpers/byte-streams.js';
 import { signedLikeUrl, testCert } from './helpers/tunnel-endpoint.js';
@@ -253,3 +254,14 @@ for (const client of CLIENTS) {
     conn.socket.destroy();
   });
 }
+
+// The reader leans on ws internals and quietly steps aside when they change; this is the test
+// that notices when an upgrade of ws has made it step aside (everything else would still pass).
+test('the reader attaches to the installed ws, for connectTunnel and a plain ws client', async () => {
+  for (const client of CLIENTS) {
+    const { ws, conn } = await open(client);
+    assert.equal(attachFrameReader(ws, { onPayload: () => {}, onProtocolError: () => {} }), true, client);
+    ws.terminate();
+    conn.socket.destroy();
+  }
+});

@@ -95,10 +95,11 @@ export class TunnelLink {
     // Binary payload straight from the socket's chunks (frame-reader.ts says why); ws's
     // 'message' then only carries text frames, or everything if the reader could not attach.
     if (ws.readyState === WebSocket.OPEN) {
-      attachFrameReader(ws, {
+      const attached = attachFrameReader(ws, {
         onPayload: this.onBinary,
         onProtocolError: (what) => this.fail(new EicError(C, 'tunnel-invalid-data', `received invalid data from the endpoint (${what})`)),
       });
+      if (!attached) this.log.debug('tunnel: ws internals not as expected; inbound frames take ws\'s slower path');
     }
     const every = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (every > 0) this.keepAliveTimer = setInterval(this.keepAlive, every).unref();
