@@ -9,20 +9,13 @@ import { EicError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { connectTunnel, describeConnectError } from '../src/tunnel/connect.js';
 import { SECRET_SIGNATURE, signedLikeUrl, startTestEndpoint, type TestEndpoint } from './helpers/tunnel-endpoint.js';
+import { eicErrorOf } from './helpers/eic-error.js';
 
 let ep: TestEndpoint;
 before(async () => { ep = await startTestEndpoint(); });
 after(async () => { await ep.close(); });
 
-async function failure(p: Promise<unknown>): Promise<EicError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EicError, `expected an EicError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected connectTunnel to reject');
-}
+const failure = (p: Promise<unknown>) => eicErrorOf(p, 'connectTunnel');
 
 /** Nothing the user or a log can see holds the signature or the query string. */
 function assertNoSecrets(err: EicError, logLines: string[] = []): void {

@@ -12,6 +12,7 @@ import { connectTunnel } from '../src/tunnel/connect.js';
 import { relay } from '../src/tunnel/relay.js';
 import { collect, hashStream as hashStreamOf, serverReceive, serverSend, sha256, tcpPair } from './helpers/byte-streams.js';
 import { startTestEndpoint, type FrameRecord, type ServerConn, type TestEndpoint } from './helpers/tunnel-endpoint.js';
+import { eicErrorOf } from './helpers/eic-error.js';
 
 let ep: TestEndpoint;
 before(async () => { ep = await startTestEndpoint(); });
@@ -37,15 +38,7 @@ function assertFrames(frames: FrameRecord[]): void {
   });
 }
 
-async function rejection(p: Promise<unknown>): Promise<EicError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EicError, `expected an EicError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the relay to reject');
-}
+const rejection = (p: Promise<unknown>) => eicErrorOf(p, 'the relay');
 
 test('local side ends first: everything sent before EOF arrives, then close 1000, no empty frames', async () => {
   const { ws, conn } = await open();

@@ -18,6 +18,7 @@ import { attachFrameReader } from '../src/tunnel/frame-reader.js';
 import { relay, tunnelStream } from '../src/tunnel/relay.js';
 import { collect, sha256, tcpPair } from './helpers/byte-streams.js';
 import { signedLikeUrl, testCert } from './helpers/tunnel-endpoint.js';
+import { eicErrorOf } from './helpers/eic-error.js';
 
 interface ClientFrame { opcode: number; payload: Buffer }
 interface RawConn {
@@ -130,15 +131,7 @@ function relayed(ws: WebSocket): { end: ReturnType<typeof relay>; got: Promise<B
   return { end: relay(ws, { readable: new PassThrough(), writable }, { keepAliveMs: 0 }), got };
 }
 
-async function rejection(p: Promise<unknown>): Promise<EicError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof EicError, `expected an EicError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
+const rejection = (p: Promise<unknown>) => eicErrorOf(p);
 
 /** Every length class, an empty frame, pings between frames and inside a fragmented message. */
 function traffic(): { wire: Buffer; payload: Buffer; pings: Buffer[] } {
