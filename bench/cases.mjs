@@ -1,7 +1,7 @@
 // Long-running pieces of the benchmark: an `eic tunnel` listener, and a slow reader.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { watchRss } from './rss.mjs';
+import { cpuSeconds, watchRss } from './rss.mjs';
 
 /** Start `eic tunnel <inst> --local-port 0`; resolves with its port, its peak RSS so far, stop(). */
 export function startTunnel(eic, inst, env) {
@@ -16,6 +16,7 @@ export function startTunnel(eic, inst, env) {
       if (m) resolve({
         port: Number(m[1]),
         peak: () => { peak = Math.max(peak, w.stop()); return peak; },
+        cpu: () => cpuSeconds(child.pid) ?? 0,
         stop: () => { w.stop(); child.kill('SIGTERM'); },
       });
     });

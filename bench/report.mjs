@@ -12,7 +12,8 @@ export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, cp, lat, 
     const isEic = name.includes('eic');
     const target = isEic ? `${ok(ratio >= 0.75 && r.mbps > naive)} (≥ 0.75×, > naive)` : '';
     const rss = name === 'OpenSSH direct' ? '–' : `${mib(r.rss)} MiB${isEic ? ` (${ok(r.rss <= 64 * 1024)})` : ''}`;
-    return `| ${name} | ${r.mbps.toFixed(0)} | ${ratio.toFixed(2)}× | ${(r.mbps / naive).toFixed(2)}× | ${rss} | ${target} |`;
+    const cpu = r.cpuPerGiB === undefined ? '–' : `${r.cpuPerGiB.toFixed(2)} s`;
+    return `| ${name} | ${r.mbps.toFixed(0)} | ${ratio.toFixed(2)}× | ${(r.mbps / naive).toFixed(2)}× | ${cpu} | ${rss} | ${target} |`;
   });
   const slowRows = Object.entries(slow).map(([name, s]) =>
     `| ${name} | ${(s.bytes / 1048576).toFixed(0)} MiB | ${mib(s.rssKiB)} MiB | ${ok(s.rssKiB <= 64 * 1024)} |`);
@@ -34,10 +35,11 @@ Machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ${machine.ssh
 
 Each case runs \`head -c ${MB}M /dev/zero\` on the instance with stdout to /dev/null locally.
 Setup time (a run of \`true\`) is measured in the same round and subtracted, so MB/s is the
-steady-state rate. RSS is the peak of the eic process (or the naive relay) in that case.
+steady-state rate. CPU is the user + system time of the eic process (or the naive relay) per
+GiB, setup subtracted: the figure the machine's noise moves least. RSS is that process's peak.
 
-| path | MB/s | vs OpenSSH direct | vs naive relay | peak RSS | target |
-|---|---|---|---|---|---|
+| path | MB/s | vs OpenSSH direct | vs naive relay | CPU per GiB | peak RSS | target |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ## Memory with a slow reader (~10 MB/s), ${SLOW_MB} MiB
@@ -60,6 +62,7 @@ ${cpRows.join('\n')}
 | \`eic --version\` | ${lat.version.toFixed(0)} | ${ok(lat.version <= 100)} (≤ 100 ms) |
 | \`eic list\` | ${lat.list.toFixed(0)} | |
 | \`eic ssh <instance> -- true\` | ${lat.connect.toFixed(0)} | ${ok(lat.connect <= 500)} (≤ 500 ms) |
+| OpenSSH direct \`ssh … true\` (no tunnel, no AWS calls; the instance's own share) | ${lat.direct.toFixed(0)} | |
 
 Phases of one \`eic ssh -v … -- true\`: ${lat.phases || 'n/a'}
 

@@ -1,9 +1,10 @@
 // `node rss-wrap.mjs OUTFILE cmd args…`: run a command with our stdio (as a ProxyCommand does)
-// and keep its peak RSS in KiB in OUTFILE. ssh kills its ProxyCommand when the session ends,
-// so the peak is written at every poll, not only at exit. Exits with the command's status.
+// and keep its peak RSS in KiB in OUTFILE and its CPU seconds in OUTFILE.cpu. ssh kills its
+// ProxyCommand when the session ends, so both are written at every poll, not only at exit.
+// Exits with the command's status.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { peakRssKiB } from './rss.mjs';
+import { cpuSeconds, peakRssKiB } from './rss.mjs';
 
 const [out, cmd, ...args] = process.argv.slice(2);
 const child = spawn(cmd, args, { stdio: 'inherit' });
@@ -11,6 +12,8 @@ let peak = 0;
 const poll = () => {
   const now = peakRssKiB(child.pid);
   if (now > peak) writeFileSync(out, String((peak = now)));
+  const cpu = cpuSeconds(child.pid);
+  if (cpu !== undefined) writeFileSync(`${out}.cpu`, String(cpu));
 };
 const timer = setInterval(poll, 20);
 for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT']) process.on(sig, () => { poll(); child.kill(sig); });

@@ -49,6 +49,7 @@ const wrap = (cmd) => `${process.execPath} ${join(root, 'bench', 'rss-wrap.mjs')
 function timed(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     writeFileSync(rssFile, '0');
+    writeFileSync(`${rssFile}.cpu`, '0');
     const t0 = performance.now();
     const child = spawn(cmd, args, { env: opts.env ?? env, stdio: [opts.stdin ?? 'ignore', devNull, 'pipe'] });
     const w = opts.watchSelf ? watchRss(child.pid) : undefined;
@@ -57,8 +58,10 @@ function timed(cmd, args, opts = {}) {
     child.on('exit', (code) => {
       const ms = performance.now() - t0;
       const rss = w ? w.stop() : Number(readFileSync(rssFile, 'utf8'));
+      // CPU seconds of the eic process (or the naive relay): the figure the machine's noise moves least.
+      const cpuS = w ? w.cpu() : Number(readFileSync(`${rssFile}.cpu`, 'utf8'));
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      else resolve({ ms, rssKiB: rss, stderr: err });
+      else resolve({ ms, rssKiB: rss, cpuS, stderr: err });
     });
   });
 }
@@ -67,7 +70,10 @@ let tunnel;
 const cases = {
   'OpenSSH direct': (remote) => timed('ssh', [...sshBase, '-p', String(direct.port), `ec2-user@${direct.host}`, remote]),
   'ssh + eic proxy': (remote) => timed('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${EIC} proxy %h %p`)}`, `ec2-user@${inst}`, remote]),
-  'ssh + eic tunnel': (remote) => timed('ssh', [...sshBase, '-p', String(tunnel.port), 'ec2-user@127.0.0.1', remote]).then((r) => ({ ...r, rssKiB: tunnel.peak() })),
+  'ssh + eic tunnel': (remote) => {
+    const cpu0 = tunnel.cpu();
+    return timed('ssh', [...sshBase, '-p', String(tunnel.port), 'ec2-user@127.0.0.1', remote]).then((r) => ({ ...r, rssKiB: tunnel.peak(), cpuS: tunnel.cpu() - cpu0 }));
+  },
   'ssh + naive ws relay': (remote) => timed('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${join(root, 'bench', 'naive-relay.mjs')}`)}`, `ec2-user@${inst}`, remote], { env: naiveEnv }),
   'eic ssh': (remote) => timed(process.execPath, [EIC, 'ssh', inst, '--', remote], { watchSelf: true }),
 };
@@ -78,18 +84,22 @@ try {
   tunnel = await startTunnel(EIC, inst, env);
   log(`bench: ${MB} MiB from the instance, ${REPS} rounds, cases interleaved`);
   const big = `head -c ${MB}M /dev/zero`;
-  for (const name of Object.keys(cases)) results[name] = { setup: [], big: [], rss: 0 };
+  for (const name of Object.keys(cases)) results[name] = { setup: [], big: [], cpu: [], rss: 0 };
   for (let r = 0; r < REPS; r++) {
     for (const [name, run] of Object.entries(cases)) {
       const setup = await run('true');
       const res = await run(big);
       results[name].setup.push(setup.ms);
       results[name].big.push(res.ms);
+      if (name !== 'OpenSSH direct') results[name].cpu.push(res.cpuS - setup.cpuS);
       results[name].rss = Math.max(results[name].rss, res.rssKiB, setup.rssKiB);
       log(`  ${name}: ${(MB / ((res.ms - setup.ms) / 1000)).toFixed(0)} MB/s (setup ${setup.ms.toFixed(0)} ms)`);
     }
   }
-  for (const r of Object.values(results)) r.mbps = MB / ((median(r.big) - median(r.setup)) / 1000);
+  for (const r of Object.values(results)) {
+    r.mbps = MB / ((median(r.big) - median(r.setup)) / 1000);
+    r.cpuPerGiB = r.cpu.length ? median(r.cpu) / (MB / 1024) : undefined;
+  }
 
   log(`bench: slow reader (~10 MB/s), ${SLOW_MB} MiB`);
   const slow = {
@@ -102,9 +112,10 @@ try {
   const cp = await cpBench({ sb, env, tmp, MB });
 
   log('bench: start-up and connect latency');
-  const lat = { version: [], node: [], connect: [], list: [], phases: '' };
+  const lat = { version: [], node: [], connect: [], direct: [], list: [], phases: '' };
   for (let i = 0; i < 7; i++) {
     lat.node.push((await timed(process.execPath, ['-e', '0'])).ms);
+    lat.direct.push((await cases['OpenSSH direct']('true')).ms);
     lat.version.push((await timed(process.execPath, [EIC, '--version'])).ms);
     lat.list.push((await timed(process.execPath, [EIC, 'list'])).ms);
     const c = await timed(process.execPath, [EIC, 'ssh', '-v', inst, '--', 'true']);
@@ -117,7 +128,7 @@ try {
     date: new Date().toISOString().slice(0, 10),
   };
   writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, cp: cp.rows, lat: {
-    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), list: median(lat.list), phases: lat.phases.replace(/^debug: /, ''),
+    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
   log('bench: wrote bench/RESULTS.md');
 } finally {
