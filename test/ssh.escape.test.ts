@@ -6,71 +6,36 @@
  * plain data and `-e ^]` moves the escape to another key.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { eicBin } from './helpers/paths.js';
-import { eicEnv, tempHome } from './helpers/tunnel-harness.js';
+import { tempHome } from './helpers/tunnel-harness.js';
+import { tmuxTerminal } from './helpers/tmux-terminal.js';
 
 describe('eic ssh escape sequences in tmux (sandbox)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
-  let socket: string;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
-  const pane = (name: string) => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name);
+  const { tmux, pane, waitFor, waitForPane, startScript, startSession, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 50, scrollback: true });
   /** Type text as literal keys (no key-name lookup), then optionally Enter. */
   const type = (name: string, text: string) => tmux('send-keys', '-t', name, '-l', text);
   const enter = (name: string) => tmux('send-keys', '-t', name, 'Enter');
-
-  async function waitFor(what: () => boolean, label: () => string, timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (what()) return;
-      await sleep(100);
-    }
-    throw new Error(`timed out waiting for ${label()}`);
-  }
-  const waitForPane = (name: string, re: RegExp, label: string) => waitFor(() => re.test(pane(name)), () => `${label}; pane:\n${pane(name)}`);
   const prompts = (name: string) => (pane(name).match(/ec2-user@[^\n]*\$/g) ?? []).length;
   /** Wait until the remote shell has printed its n-th prompt: it has read everything typed before. */
   const waitForPrompts = (name: string, n: number) => waitFor(() => prompts(name) >= n, () => `prompt #${n}; pane:\n${pane(name)}`);
-
-  /** A tmux session whose shell records `stty -a`, runs eic ssh with `args`, then records it again. */
-  function startSession(name: string, args: string[] = []): { before: string; after: string; status: string } {
-    const files = { before: join(home.home, `${name}.before`), after: join(home.home, `${name}.after`), status: join(home.home, `${name}.status`) };
-    const env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen-256color' });
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
-    const script = join(home.home, `${name}.sh`);
-    writeFileSync(script, `${exports}
-stty -a > ${files.before}
-'${process.execPath}' '${eicBin}' ssh ${args.join(' ')} ${sb.env.EIC_SANDBOX_INSTANCE}
-echo $? > ${files.status}
-stty -a > ${files.after}
-exec sleep 600
-`);
-    tmux('new-session', '-d', '-x', '120', '-y', '50', '-s', name, `bash --noprofile --norc ${script}`);
-    return files;
-  }
   /** A tmux session running an interactive bash with job control, for ~^Z and fg. */
-  function startInteractive(name: string): void {
-    const env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen-256color', PS1: 'local> ' });
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
-    const script = join(home.home, `${name}.sh`);
-    writeFileSync(script, `${exports}\nexec bash --noprofile --norc -i\n`);
-    tmux('new-session', '-d', '-x', '120', '-y', '50', '-s', name, `bash --noprofile --norc ${script}`);
-  }
+  const startInteractive = (name: string) => startScript(name, 'exec bash --noprofile --norc -i', { PS1: 'local> ' });
   const exited = (files: { after: string }) => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0;
 
   before(async () => {
     sb = await startSandbox({ requireSshd: true });
     home = tempHome();
-    socket = join(home.home, 'tmux.sock');
   });
   after(async () => {
-    spawnSync('tmux', ['-S', socket, 'kill-server']);
+    killServer();
     await sb.close();
     home.cleanup();
   });

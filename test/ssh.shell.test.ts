@@ -5,56 +5,25 @@
  * the same after `exit` as before, and after eic is killed by SIGTERM mid-session.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicBin } from './helpers/paths.js';
-import { eicEnv, tempHome } from './helpers/tunnel-harness.js';
+import { tempHome } from './helpers/tunnel-harness.js';
+import { tmuxTerminal } from './helpers/tmux-terminal.js';
 
 describe('eic ssh interactive shell in tmux (sandbox)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
-  let socket: string;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
-  const pane = (name: string) => tmux('capture-pane', '-p', '-t', name);
-
-  async function waitFor(what: () => boolean, label: string, timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (what()) return;
-      await sleep(100);
-    }
-    throw new Error(`timed out waiting for ${label}`);
-  }
-  const waitForPane = (name: string, re: RegExp, label: string) => waitFor(() => re.test(pane(name)), `${label}; pane:\n${pane(name)}`);
-
-  /** A tmux session whose shell records `stty -a`, runs eic ssh, then records it again. */
-  function startSession(name: string): { before: string; after: string; status: string } {
-    const files = { before: join(home.home, `${name}.before`), after: join(home.home, `${name}.after`), status: join(home.home, `${name}.status`) };
-    const env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts'), TERM: 'screen-256color' });
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
-    const script = join(home.home, `${name}.sh`);
-    writeFileSync(script, `${exports}
-stty -a > ${files.before}
-'${process.execPath}' '${eicBin}' ssh ${sb.env.EIC_SANDBOX_INSTANCE}
-echo $? > ${files.status}
-stty -a > ${files.after}
-exec sleep 600
-`);
-    tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', name, `bash --noprofile --norc ${script}`);
-    return files;
-  }
+  const { tmux, pane, waitFor, waitForPane, startSession, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 40 });
 
   before(async () => {
     sb = await startSandbox({ requireSshd: true });
     home = tempHome();
-    socket = join(home.home, 'tmux.sock');
   });
   after(async () => {
-    spawnSync('tmux', ['-S', socket, 'kill-server']);
+    killServer();
     await sb.close();
     home.cleanup();
   });
