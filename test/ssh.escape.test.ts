@@ -19,7 +19,7 @@ import { tmuxTerminal } from './helpers/tmux-terminal.js';
 describe('eic ssh escape sequences in tmux (sandbox)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
-  const { tmux, pane, waitFor, waitForPane, startScript, startSession, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 50, scrollback: true });
+  const { tmux, pane, waitFor, waitForPane, startScript, startSession, ended: exited, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 50, scrollback: true });
   /** Type text as literal keys (no key-name lookup), then optionally Enter. */
   const type = (name: string, text: string) => tmux('send-keys', '-t', name, '-l', text);
   const enter = (name: string) => tmux('send-keys', '-t', name, 'Enter');
@@ -28,7 +28,6 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
   const waitForPrompts = (name: string, n: number) => waitFor(() => prompts(name) >= n, () => `prompt #${n}; pane:\n${pane(name)}`);
   /** A tmux session running an interactive bash with job control, for ~^Z and fg. */
   const startInteractive = (name: string) => startScript(name, 'exec bash --noprofile --norc -i', { PS1: 'local> ' });
-  const exited = (files: { after: string }) => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0;
 
   before(async () => {
     sb = await startSandbox({ requireSshd: true });

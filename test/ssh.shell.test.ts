@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -16,7 +16,7 @@ import { tmuxTerminal } from './helpers/tmux-terminal.js';
 describe('eic ssh interactive shell in tmux (sandbox)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
-  const { tmux, pane, waitFor, waitForPane, startSession, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 40 });
+  const { tmux, pane, waitFor, waitForPane, startSession, ended, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 40 });
 
   before(async () => {
     sb = await startSandbox({ requireSshd: true });
@@ -55,7 +55,7 @@ describe('eic ssh interactive shell in tmux (sandbox)', () => {
     tmux('send-keys', '-t', 'shell', 'echo "after-sleep=$?"', 'Enter');
     await waitForPane('shell', /^after-sleep=130$/m, 'the remote sleep to be interrupted');
     tmux('send-keys', '-t', 'shell', 'exit', 'Enter');
-    await waitFor(() => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0, 'eic to exit');
+    await waitFor(() => ended(files), 'eic to exit');
     assert.equal(readFileSync(files.status, 'utf8').trim(), '0');
     const beforeSettings = readFileSync(files.before, 'utf8').replace(/rows \d+; columns \d+;/, '');
     const afterSettings = readFileSync(files.after, 'utf8').replace(/rows \d+; columns \d+;/, '');
@@ -71,7 +71,7 @@ describe('eic ssh interactive shell in tmux (sandbox)', () => {
     const eicPid = execFileSync('pgrep', ['-P', shellPid], { encoding: 'utf8' }).trim().split('\n')[0];
     assert.match(eicPid, /^\d+$/);
     process.kill(Number(eicPid), 'SIGTERM');
-    await waitFor(() => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0, 'eic to exit');
+    await waitFor(() => ended(files), 'eic to exit');
     assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
     assert.equal(readFileSync(files.after, 'utf8'), readFileSync(files.before, 'utf8'));
   });

@@ -5,7 +5,7 @@
  * test can check that eic leaves it as it found it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -60,6 +60,9 @@ exec sleep 600`);
     return files;
   }
 
+  /** eic ssh has returned and the terminal's settings after it are recorded. */
+  const ended = (files: SessionFiles) => existsSync(files.after) && readFileSync(files.after, 'utf8').length > 0;
+
   const killServer = () => { spawnSync('tmux', ['-S', join(ctx().home, 'tmux.sock'), 'kill-server']); };
-  return { tmux, pane, waitFor, waitForPane, startScript, startSession, killServer };
+  return { tmux, pane, waitFor, waitForPane, startScript, startSession, ended, killServer };
 }
