@@ -16,6 +16,7 @@
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { Batcher } from './batch.js';
 import { attachFrameReader } from './frame-reader.js';
 
 export const MAX_FRAME_BYTES = 65_000;
@@ -51,14 +52,6 @@ export interface LinkHandlers {
 }
 
 const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
-/**
- * Payload read into the socket's reused buffer is gathered here and handed on once per turn of
- * the event loop (or when this is full): one write per turn, and for a `reuse` handler no
- * allocation at all once a couple of these exist.
- */
-const BATCH_BYTES = 256 * 1024;
-/** Released batch buffers kept for reuse. */
-const SPARE_BATCHES = 4;
 const C = ExitCode.connection;
 
 export function tunnelLost(detail?: string): EicError {
@@ -80,10 +73,8 @@ export class TunnelLink {
   private graceTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
   private readonly log: Logger;
-  private batch?: Buffer;
-  private batchLen = 0;
-  private flushQueued = false;
-  private readonly spare: Buffer[] = [];
+  /** Borrowed payload for a `reuse` handler; a failed tunnel delivers nothing more. */
+  private readonly batches = new Batcher((chunk, release) => { if (!this.failure) this.handlers.onData(chunk, release); });
 
   constructor(private readonly ws: WebSocket, private readonly handlers: LinkHandlers, opts: LinkOptions = {}) {
     this.log = opts.logger ?? silentLogger;
@@ -200,7 +191,7 @@ export class TunnelLink {
 
   /** Fail the tunnel with an error: it is cut and the error reported through onEnd. */
   private fail(err: EicError): void {
-    this.flush(); // what arrived before the bad frame is delivered
+    this.batches.flush(); // what arrived before the bad frame is delivered
     this.failure ??= err;
     this.ws.terminate();
   }
@@ -221,47 +212,14 @@ export class TunnelLink {
     this.alive = true;
     this.bytesIn += data.length;
     if (!borrowed) {
-      this.flush();
+      this.batches.flush();
       this.handlers.onData(data);
     } else if (!this.handlers.reuse) {
       this.handlers.onData(Buffer.from(data));
     } else {
-      this.gather(data);
+      this.batches.add(data);
     }
   };
-
-  /** Copy a borrowed piece into the current batch; hand full batches on at once. */
-  private gather(data: Buffer): void {
-    let off = 0;
-    while (off < data.length) {
-      this.batch ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
-      const n = data.copy(this.batch, this.batchLen, off);
-      this.batchLen += n;
-      off += n;
-      if (this.batchLen === this.batch.length) this.flush();
-    }
-    if (!this.flushQueued && this.batchLen > 0) {
-      this.flushQueued = true;
-      setImmediate(this.flushQueuedBatch);
-    }
-  }
-
-  private readonly flushQueuedBatch = (): void => {
-    this.flushQueued = false;
-    this.flush();
-  };
-
-  private flush(): void {
-    const buf = this.batch;
-    if (!buf || this.batchLen === 0) return;
-    const chunk = buf.subarray(0, this.batchLen);
-    this.batch = undefined;
-    this.batchLen = 0;
-    if (this.failure) return;
-    this.handlers.onData(chunk, () => {
-      if (this.spare.length < SPARE_BATCHES) this.spare.push(buf);
-    });
-  }
 
   private readonly onPong = (): void => {
     this.alive = true;
@@ -290,7 +248,7 @@ export class TunnelLink {
 
   private readonly onClose = (code: number, reasonBuf: Buffer): void => {
     if (this.ended) return;
-    this.flush(); // what arrived before the close goes first
+    this.batches.flush(); // what arrived before the close goes first
     this.ended = true;
     clearTimeout(this.graceTimer);
     clearInterval(this.keepAliveTimer);
