@@ -4,34 +4,24 @@
  * sources, by Name and user@, -p, and nothing at all on stderr when it is not a terminal.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.js';
-import { describeTree, makeTree, remoteScratch } from './helpers/cp-fixtures.js';
-import { runEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { describeTree, makeTree, startCpWorld, type CpWorld } from './helpers/cp-fixtures.js';
+import { runEic } from './helpers/tunnel-harness.js';
 
 describe('eic cp (sandbox, real process)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
+  let world: CpWorld;
   let env: NodeJS.ProcessEnv;
   let id: string;
   let work: string;
   let scratch: { dir: string; cleanup(): void };
 
   before(async () => {
-    // Pinned ahead, so that first contact prints nothing and stderr can be checked for silence.
-    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
-    work = mkdtempSync(join(tmpdir(), 'eic-cp-cli-'));
-    scratch = remoteScratch();
+    world = await startCpWorld('eic-cp-cli-');
+    ({ id, env, work, scratch } = world);
   });
-  after(async () => {
-    await sb?.close();
-    home?.cleanup();
-    rmSync(work, { recursive: true, force: true });
-    scratch?.cleanup();
-  });
+  after(async () => { await world?.close(); });
 
   it('copies a tree up with -r and back down: same bytes and modes, stderr empty', async () => {
     const src = join(work, 'tree');

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { chownToEc2User, remoteScratch } from './helpers/cp-fixtures.js';
+import { chownToEc2User, startCpWorld, type CpWorld } from './helpers/cp-fixtures.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
-import { finished, runEic, spawnEic, type Finished, startSandboxCli } from './helpers/tunnel-harness.js';
+import { finished, runEic, spawnEic, type Finished } from './helpers/tunnel-harness.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -27,24 +26,18 @@ function oneLine(r: Finished): string {
 
 describe('eic cp errors (sandbox, real process)', () => {
   let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
+  let world: CpWorld;
   let env: NodeJS.ProcessEnv;
   let id: string;
   let work: string;
   let scratch: { dir: string; cleanup(): void };
 
   before(async () => {
-    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
-    work = mkdtempSync(join(tmpdir(), 'eic-cp-err-'));
-    scratch = remoteScratch();
+    world = await startCpWorld('eic-cp-err-');
+    ({ sb, id, env, work, scratch } = world);
     writeFileSync(join(work, 'one.txt'), 'one\n');
   });
-  after(async () => {
-    await sb?.close();
-    home?.cleanup();
-    rmSync(work, { recursive: true, force: true });
-    scratch?.cleanup();
-  });
+  after(async () => { await world?.close(); });
 
   it('refuses local-to-local and instance-to-instance copies (exit 2, before any AWS call)', async () => {
     const local = await runEic(['cp', join(work, 'one.txt'), join(work, 'two.txt')], env);

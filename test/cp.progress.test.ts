@@ -5,15 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.js';
 import { shellQuote } from '../src/cli/cp-args.js';
-import { remoteScratch } from './helpers/cp-fixtures.js';
+import { startCpWorld, type CpWorld } from './helpers/cp-fixtures.js';
 import { eicBin } from './helpers/paths.js';
-import { finished, runEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { finished, runEic } from './helpers/tunnel-harness.js';
 
 /** Run eic under script(1): stdin, stdout and stderr are a pty; returns what the terminal showed. */
 async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; screen: string }> {
@@ -24,8 +22,7 @@ async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 }
 
 describe('eic cp progress bar (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
+  let world: CpWorld;
   let env: NodeJS.ProcessEnv;
   let id: string;
   let work: string;
@@ -34,18 +31,12 @@ describe('eic cp progress bar (sandbox)', () => {
 
   before(async () => {
     assert.equal(spawnSync('script', ['-V']).status, 0, 'script(1) from util-linux is needed');
-    ({ sb, home, id, env } = await startSandboxCli({ pin: true }));
-    work = mkdtempSync(join(tmpdir(), 'eic-cp-tty-'));
-    scratch = remoteScratch();
+    world = await startCpWorld('eic-cp-tty-');
+    ({ id, env, work, scratch } = world);
     data = randomBytes(8 * 1024 * 1024);
     writeFileSync(join(work, 'payload.bin'), data);
   });
-  after(async () => {
-    await sb?.close();
-    home?.cleanup();
-    rmSync(work, { recursive: true, force: true });
-    scratch?.cleanup();
-  });
+  after(async () => { await world?.close(); });
 
   it('draws a bar with the file name, percent and size on a terminal', async () => {
     const r = await onTerminal(['cp', join(work, 'payload.bin'), `${id}:${scratch.dir}/tty.bin`], env);

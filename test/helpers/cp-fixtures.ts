@@ -15,6 +15,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { createHostVerifier } from '../../src/ssh/host-verify.js';
 import { generateSessionKey } from '../../src/ssh/keys.js';
 import { connectSsh } from '../../src/ssh/session.js';
+import { startSandboxCli, type SandboxCli } from './tunnel-harness.js';
 
 export async function directClient(sb: Sandbox, id: string, dir: string): Promise<Client> {
   const addr = sb.instanceAddress(id);
@@ -83,4 +84,27 @@ export function describeTree(root: string): Record<string, TreeEntry> {
   };
   visit(root);
   return out;
+}
+
+/** What the eic cp CLI tests share: the sandbox with the host key pinned, a local work dir, a remote scratch dir. */
+export interface CpWorld extends SandboxCli {
+  work: string;
+  scratch: { dir: string; cleanup(): void };
+  close(): Promise<void>;
+}
+
+export async function startCpWorld(workPrefix: string): Promise<CpWorld> {
+  // Pinned ahead, so that first contact prints nothing and stderr can be checked for silence.
+  const cli = await startSandboxCli({ pin: true });
+  const work = mkdtempSync(join(tmpdir(), workPrefix));
+  const scratch = remoteScratch();
+  return {
+    ...cli, work, scratch,
+    async close() {
+      await cli.sb.close();
+      cli.home.cleanup();
+      rmSync(work, { recursive: true, force: true });
+      scratch.cleanup();
+    },
+  };
 }
