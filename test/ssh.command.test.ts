@@ -71,6 +71,17 @@ describe('eic ssh -- command (sandbox)', () => {
     assert.equal(r.stdout.toString(), `${createHash('sha256').update(data).digest('hex')}  -\n0\n`);
   });
 
+  it('keeps V8\'s young generation at its starting size while 64 MiB come down (the -v memory line)', async () => {
+    const r = await runEic(['ssh', '-v', id, '--', 'head -c 64M /dev/zero'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.length, 64 * 1024 * 1024);
+    // main.ts stops V8 growing the young generation past two 1 MiB semi-spaces; left to grow,
+    // ssh2's buffer per packet takes it to 8-32 MiB, and eic's peak RSS with it (bench/RESULTS.md).
+    const young = /^debug: memory: peak RSS [\d.]+ MiB, young generation ([\d.]+) MiB$/m.exec(r.stderr)?.[1];
+    assert.ok(young, `no memory line on stderr: ${r.stderr}`);
+    assert.ok(Number(young) <= 2, `young generation ${young} MiB`);
+  });
+
   it('exits 128+n when the remote command is killed by a signal', async () => {
     const r = await runEic(['ssh', id, '--', 'kill -KILL $$'], env);
     assert.equal(r.code, 128 + 9, r.stderr);

@@ -6,6 +6,7 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
 import { processIo, type Io } from './context.js';
 import { eicVersion } from '../version.js';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   // `eic --version` is what scripts and shells call most: answer it without loading commander.
@@ -54,9 +55,28 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const isMain = process.argv[1] && /(?:^|[\\/])(?:eic(?:\.js)?|main\.js)$/.test(process.argv[1]);
 if (isMain) {
+  // Keep V8's young generation at its starting size (two 1 MiB semi-spaces) rather than letting
+  // it grow to 16 MiB ones. On the byte path nearly all garbage is short-lived Buffer objects
+  // whose memory lives outside the JS heap (ssh2 makes one per packet), and only a collection
+  // of the young generation gives that memory back: a small one runs often and keeps the pile
+  // short. Measured with npm run bench: eic ssh peaks at ~88 MiB instead of ~108 and spends
+  // about a third less CPU per GiB; eic proxy peaks at ~62 MiB instead of ~68. V8 reads the
+  // growth factor each time it would grow the space, so setting it here works (the semi-space
+  // size flags are read only when the process starts). Start-up allocates little; it costs
+  // no measurable time there.
+  setFlagsFromString('--semi-space-growth-factor=1');
   // `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
   // Commands that stream to stdout (proxy) watch their own writable and end the tunnel.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
-  const code = await run(process.argv.slice(2), processIo());
+  const argv = process.argv.slice(2);
+  const code = await run(argv, processIo());
   process.exitCode = code;
+  if (argv.includes('-v') || argv.includes('--verbose')) process.on('exit', () => process.stderr.write(memoryLine()));
+}
+
+/** The `-v` summary of what the process held at most: peak RSS, and the young generation's size. */
+function memoryLine(): string {
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+  return `debug: memory: peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB, young generation ${mib(young)} MiB\n`;
 }
