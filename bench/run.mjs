@@ -51,17 +51,21 @@ function timed(cmd, args, opts = {}) {
     writeFileSync(rssFile, '0');
     writeFileSync(`${rssFile}.cpu`, '0');
     const t0 = performance.now();
+    const sb0 = process.cpuUsage();
     const child = spawn(cmd, args, { env: opts.env ?? env, stdio: [opts.stdin ?? 'ignore', devNull, 'pipe'] });
     const w = opts.watchSelf ? watchRss(child.pid) : undefined;
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     child.on('exit', (code) => {
       const ms = performance.now() - t0;
+      // This process is the sandbox: its CPU is what the AWS side (endpoint, API) cost here.
+      const sb1 = process.cpuUsage(sb0);
+      const sbCpuS = (sb1.user + sb1.system) / 1e6;
       const rss = w ? w.stop() : Number(readFileSync(rssFile, 'utf8'));
       // CPU seconds of the eic process (or the naive relay): the figure the machine's noise moves least.
       const cpuS = w ? w.cpu() : Number(readFileSync(`${rssFile}.cpu`, 'utf8'));
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      else resolve({ ms, rssKiB: rss, cpuS, stderr: err });
+      else resolve({ ms, rssKiB: rss, cpuS, sbCpuS, stderr: err });
     });
   });
 }
@@ -84,7 +88,7 @@ try {
   tunnel = await startTunnel(EIC, inst, env);
   log(`bench: ${MB} MiB from the instance, ${REPS} rounds, cases interleaved`);
   const big = `head -c ${MB}M /dev/zero`;
-  for (const name of Object.keys(cases)) results[name] = { setup: [], big: [], cpu: [], rss: 0 };
+  for (const name of Object.keys(cases)) results[name] = { setup: [], big: [], cpu: [], sbCpu: [], rss: 0 };
   for (let r = 0; r < REPS; r++) {
     for (const [name, run] of Object.entries(cases)) {
       const setup = await run('true');
@@ -92,6 +96,7 @@ try {
       results[name].setup.push(setup.ms);
       results[name].big.push(res.ms);
       if (name !== 'OpenSSH direct') results[name].cpu.push(res.cpuS - setup.cpuS);
+      results[name].sbCpu.push(res.sbCpuS - setup.sbCpuS);
       results[name].rss = Math.max(results[name].rss, res.rssKiB, setup.rssKiB);
       log(`  ${name}: ${(MB / ((res.ms - setup.ms) / 1000)).toFixed(0)} MB/s (setup ${setup.ms.toFixed(0)} ms)`);
     }
@@ -99,6 +104,7 @@ try {
   for (const r of Object.values(results)) {
     r.mbps = MB / ((median(r.big) - median(r.setup)) / 1000);
     r.cpuPerGiB = r.cpu.length ? median(r.cpu) / (MB / 1024) : undefined;
+    r.sbCpuPerGiB = median(r.sbCpu) / (MB / 1024);
   }
 
   log(`bench: slow reader (~10 MB/s), ${SLOW_MB} MiB`);
