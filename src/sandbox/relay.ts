@@ -13,11 +13,12 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Fault } from './faults.js';
+import { FrameWriter } from './frame-writer.js';
 import type { Logger } from '../log.js';
 
 export const MAX_DURATION_CLOSE_CODE = 1008;
 export const UNABLE_TO_CONNECT = 'Unable to connect to target';
-/** Frames towards the client never exceed this (TCP reads are split, without copying). */
+/** Frames towards the client never exceed this (no TCP read is larger). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Pause reading one side when this much waits to be written to the other. */
 const HIGH_WATER = 2 * 1024 * 1024;
@@ -84,7 +85,10 @@ export function relay(o: RelayOptions): void {
   }
 
   let connected = false;
-  const sock = connect(o.target);
+  // The instance's bytes go out as frames built in place (frame-writer.ts): each TCP read lands
+  // in a pooled buffer behind room for the header, and header + payload is one TLS write.
+  const writer = new FrameWriter(raw, MAX_FRAME_BYTES, Math.ceil(HIGH_WATER / MAX_FRAME_BYTES) + 4);
+  const sock = connect({ ...o.target, onread: { buffer: writer.nextReadBuffer, callback: onRead } });
   tcp = sock;
   sock.setNoDelay(true);
   sock.on('connect', () => { connected = true; });
@@ -96,13 +100,25 @@ export function relay(o: RelayOptions): void {
     // A normal end from the instance side; the error path has already chosen its code.
     if (ws.readyState === ws.OPEN) ws.close(1000);
   });
-  sock.on('data', (chunk: Buffer) => {
-    if (toClient(chunk)) return;
-    if (ws.bufferedAmount > HIGH_WATER && !sock.isPaused()) {
+
+  /** One TCP read of `n` bytes (≤ MAX_FRAME_BYTES) into `buf`, which is reused once this returns. */
+  function onRead(n: number, buf: Uint8Array): boolean {
+    // Once the WebSocket is closing, bytes are dropped, as ws.send drops them.
+    if (ws.readyState !== ws.OPEN || !raw.writable) return true;
+    const chunk = buf as Buffer;
+    if (trigger && sent + n >= trigger.at) {
+      if (toClientAtFault(chunk.subarray(0, n))) return true;
+    } else {
+      if (!writer.sendRead(chunk, n)) writer.sendCopy(chunk.subarray(0, n));
+      sent += n;
+    }
+    // Up to HIGH_WATER may wait in the TLS socket; more, and the instance waits for 'drain'.
+    if (raw.writableLength > HIGH_WATER && !sock.isPaused()) {
       sock.pause();
       raw.once('drain', () => sock.resume());
     }
-  });
+    return true;
+  }
 
   let wsPaused = false;
   ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -121,22 +137,26 @@ export function relay(o: RelayOptions): void {
     }
   });
 
-  /** Send TCP bytes as binary frames ≤ MAX_FRAME_BYTES; true when a fault ended the relay. */
-  function toClient(chunk: Buffer): boolean {
+  /**
+   * Send a read that reaches the pending fault's offset: the bytes before it, the fault, then
+   * (unless the fault ended the relay) the rest. Copies, as the read buffer is split. True
+   * when the fault ended the relay.
+   */
+  function toClientAtFault(chunk: Buffer): boolean {
     let off = 0;
     while (off < chunk.length) {
-      let end = Math.min(chunk.length, off + MAX_FRAME_BYTES);
+      let end = chunk.length;
       const t = trigger;
       if (t && sent + (end - off) >= t.at) {
         end = off + (t.at - sent);
-        if (end > off) ws.send(chunk.subarray(off, end), { binary: true });
+        if (end > off) writer.sendCopy(chunk.subarray(off, end));
         sent += end - off;
         off = end;
         trigger = undefined;
         if (t.fire()) return true;
         continue;
       }
-      ws.send(off === 0 && end === chunk.length ? chunk : chunk.subarray(off, end), { binary: true });
+      writer.sendCopy(chunk.subarray(off, end));
       sent += end - off;
       off = end;
     }
