@@ -18,14 +18,20 @@ import type { Logger } from '../log.js';
 
 export const MAX_DURATION_CLOSE_CODE = 1008;
 export const UNABLE_TO_CONNECT = 'Unable to connect to target';
-/** Frames towards the client never exceed this (no TCP read is larger). */
+/** Frames towards the client never exceed this (no TCP read is larger, see READ_BYTES). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * The most one TCP read from the instance brings. With its 4-byte header a full read makes a
+ * frame of exactly 64 KiB, four full TLS records (a 64 KiB payload would need a 10-byte header
+ * and a fifth record for those 10 bytes).
+ */
+const READ_BYTES = MAX_FRAME_BYTES - 4;
 /** Pause reading one side when this much waits to be written to the other. */
 const HIGH_WATER = 2 * 1024 * 1024;
 
 export interface RelayOptions {
   ws: WebSocket;
-  /** The upgraded TLS socket under `ws` (its 'drain' resumes the instance side). */
+  /** The upgraded TLS socket under `ws`: frames towards the client are written to it directly (its 'drain' resumes the instance side). */
   raw: Duplex;
   /** Where the instance listens on the requested port; undefined when nothing does. */
   target?: { host: string; port: number };
@@ -87,7 +93,7 @@ export function relay(o: RelayOptions): void {
   let connected = false;
   // The instance's bytes go out as frames built in place (frame-writer.ts): each TCP read lands
   // in a pooled buffer behind room for the header, and header + payload is one TLS write.
-  const writer = new FrameWriter(raw, MAX_FRAME_BYTES, Math.ceil(HIGH_WATER / MAX_FRAME_BYTES) + 4);
+  const writer = new FrameWriter(raw, READ_BYTES, Math.ceil(HIGH_WATER / READ_BYTES) + 4);
   const sock = connect({ ...o.target, onread: { buffer: writer.nextReadBuffer, callback: onRead } });
   tcp = sock;
   sock.setNoDelay(true);
@@ -101,7 +107,7 @@ export function relay(o: RelayOptions): void {
     if (ws.readyState === ws.OPEN) ws.close(1000);
   });
 
-  /** One TCP read of `n` bytes (≤ MAX_FRAME_BYTES) into `buf`, which is reused once this returns. */
+  /** One TCP read of `n` bytes (≤ READ_BYTES) into `buf`, which is reused once this returns. */
   function onRead(n: number, buf: Uint8Array): boolean {
     // Once the WebSocket is closing, bytes are dropped, as ws.send drops them.
     if (ws.readyState !== ws.OPEN || !raw.writable) return true;
