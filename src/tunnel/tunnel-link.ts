@@ -155,6 +155,8 @@ export class TunnelLink {
   resumeInbound(): void {
     if (!this.inboundPaused) return;
     this.inboundPaused = false;
+    // No pong could be read while paused: the next keep-alive check starts a fresh interval.
+    this.alive = true;
     this.ws.resume();
   }
 
@@ -231,7 +233,14 @@ export class TunnelLink {
   };
 
   private readonly keepAlive = (): void => {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // Judge after this turn's I/O: a timer that fires late (the process stalled or was
+    // suspended) runs before the bytes that arrived meanwhile are read, and they prove the
+    // tunnel alive. Judged at once, a busy machine made a live tunnel look lost.
+    setImmediate(this.checkAlive);
+  };
+
+  private readonly checkAlive = (): void => {
+    if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     // Our queue moving means the peer takes bytes; a pong may be stuck behind them.
     const queued = this.ws.bufferedAmount;
     if (queued !== this.lastQueued) this.alive = true;
