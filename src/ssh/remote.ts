@@ -8,7 +8,6 @@ import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import type { Io } from '../cli/context.js';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { channelOutput } from './channel-output.js';
 import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp, showEscapeChar } from './escape.js';
 import { openTerminal, type TerminalSession } from './terminal.js';
 
@@ -109,7 +108,8 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
       fn();
     };
 
-    const output = channelOutput(channel, io.stdout, io.stderr);
+    channel.pipe(io.stdout, { end: false });
+    channel.stderr.pipe(io.stderr, { end: false });
     // stdin: every byte to the remote side, and its end as EOF (ssh2 sends CHANNEL_EOF on end()).
     // On a terminal, OpenSSH's escapes (`~.`, `~?`, `~~`) are taken out on the way.
     const escapeChar = opts.escapeChar === undefined ? DEFAULT_ESCAPE_CHAR : opts.escapeChar;
@@ -139,11 +139,11 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
       }
       // A paused TTY stdin no longer holds the event loop open.
       io.stdin.pause();
-      output.stop();
+      channel.unpipe(io.stdout);
+      channel.stderr.unpipe(io.stderr);
     });
 
     channel.on('close', () => finish(() => {
-      output.flush();
       if (exit.code !== undefined) return resolve(exit.code);
       if (exit.signal) {
         logger.debug(`ssh: remote process killed by ${exit.signal}`);
