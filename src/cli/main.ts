@@ -66,8 +66,10 @@ if (isMain) {
   // short. Measured with npm run bench: eic ssh peaks at ~88 MiB instead of ~108 and spends
   // about a third less CPU per GiB; eic proxy peaks at ~62 MiB instead of ~68. V8 reads the
   // growth factor each time it would grow the space, so setting it here works (the semi-space
-  // size flags are read only when the process starts). Start-up allocates little; it costs
-  // no measurable time there. node:v8 itself takes ~4 ms to load: `eic --version` goes without.
+  // size flags are read only when the process starts, and set later, when the space has
+  // grown, it is too late: V8 never shrinks it). The price is more collections while the SDK
+  // loads: ~12 ms on `eic list`, within noise on `eic ssh -- true`. node:v8 itself takes
+  // ~4 ms to load: `eic --version` goes without.
   const v8 = isVersionQuery(argv) ? undefined : await import('node:v8');
   v8?.setFlagsFromString('--semi-space-growth-factor=1');
   // `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
