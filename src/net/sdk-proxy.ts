@@ -4,13 +4,13 @@
  * does not load the SDK's HTTP handler.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { SecureContextOptions } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { HttpsProxyAgent, proxyFromEnv } from './https-proxy.js';
 import type { ProxyEnv } from './no-proxy.js';
 
 export interface SdkProxyOptions {
-  /** Extra trust for the AWS endpoints (e.g. the contents of AWS_CA_BUNDLE). */
-  ca?: SecureContextOptions['ca'];
+  /** The TLS trust for the AWS endpoints when it is not Node's default (AWS_CA_BUNDLE). */
+  secureContext?: SecureContext;
 }
 
 /**
@@ -24,7 +24,7 @@ export function sdkRequestHandlerFor(env: ProxyEnv, opts: SdkProxyOptions = {}):
     proxy: setting.proxy,
     noProxy: setting.noProxy,
     keepAlive: true,
-    ...(opts.ca ? { ca: opts.ca } : {}),
+    ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
   });
   return new NodeHttpHandler({ httpsAgent });
 }

@@ -1,0 +1,42 @@
+/**
+ * TLS trust with extra CAs (AWS_CA_BUNDLE), built once per process: for the tunnel's
+ * WebSocket (connect.ts) and for the AWS API connections (aws/clients.ts), so that no
+ * connection pays again for a context of ~140 roots.
+ */
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+
+/** PEM text of extra CAs, as AWS_CA_BUNDLE and NODE_EXTRA_CA_CERTS give them. */
+export type ExtraCas = string | Buffer | Array<string | Buffer>;
+
+/**
+ * The TLS trust for the tunnel when extra CAs are given (AWS_CA_BUNDLE): Node's `ca` option
+ * replaces the built-in roots, so trusting roots + extra needs a context built from all ~140
+ * roots, which costs ~35 ms of CPU on every `eic ssh`. The extra CAs alone cost ~1 ms, and they
+ * are what a private CA or a TLS-inspecting proxy (why AWS_CA_BUNDLE is set) needs. So the
+ * first handshake trusts only them, and only when it finds the certificate untrusted does a
+ * second one use roots + extra. What is accepted is what roots + extra accepts: a chain that
+ * verifies under part of the trust store verifies under all of it, and every other chain gets
+ * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels).
+ */
+export interface TunnelTrust {
+  /** The extra CAs only. */
+  extra: SecureContext;
+  /** Node's roots plus the extra CAs (built on first use). */
+  full(): SecureContext;
+}
+
+const trustCache = new Map<string, TunnelTrust>();
+export function tunnelTrust(extra: ExtraCas, roots: readonly string[] = rootCertificates): TunnelTrust {
+  const list = Array.isArray(extra) ? extra : [extra];
+  const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
+  let trust = roots === rootCertificates ? trustCache.get(key) : undefined;
+  if (!trust) {
+    let full: SecureContext | undefined;
+    trust = { extra: createSecureContext({ ca: list }), full: () => (full ??= createSecureContext({ ca: [...roots, ...list] })) };
+    if (roots === rootCertificates) {
+      if (trustCache.size >= 4) trustCache.clear();
+      trustCache.set(key, trust);
+    }
+  }
+  return trust;
+}

@@ -1,0 +1,66 @@
+// AWS_CA_BUNDLE for the AWS API calls themselves, without a proxy: the sandbox API behind a
+// TLS front whose certificate only the bundle trusts. eic builds one TLS context (Node's roots
+// plus the bundle) for all its API connections (aws/clients.ts); these tests hold it to the
+// trust it must give: the bundle verifies the API for EC2 and Instance Connect alike, and a
+// bundle that does not cover the API is refused with a clear error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
+import { eicBin } from './helpers/paths.js';
+import { makeCert } from './helpers/tls-echo-server.js';
+
+let sb: Sandbox;
+let front: ApiRecorder;
+let dir: string;
+let bundle: string;
+
+before(async () => {
+  sb = await startSandbox({ requireSshd: true });
+  dir = mkdtempSync(join(tmpdir(), 'eic-ca-bundle-'));
+  const cert = makeCert(['localhost']);
+  front = await startApiRecorder(sb.apiUrl, { tls: cert });
+  bundle = join(dir, 'bundle.pem');
+  // The sandbox's CA is for the tunnel's endpoint, the front's for the API.
+  writeFileSync(bundle, sb.caPem + '\n' + cert.cert);
+});
+after(async () => {
+  await front?.close();
+  await sb?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function eic(args: string[], caBundle: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const api = `https://localhost:${front.port}`;
+  const env = { ...sb.env, PATH: process.env.PATH ?? '', HOME: dir, AWS_CA_BUNDLE: caBundle, NODE_EXTRA_CA_CERTS: '',
+    AWS_ENDPOINT_URL_EC2: api, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: api };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [eicBin, ...args], { env }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('eic ssh with the AWS API over https trusted through AWS_CA_BUNDLE: discovery, key push and the command', async () => {
+  front.actions.length = 0;
+  const r = await eic(['ssh', '--known-hosts', join(dir, 'kh'), '--strict-host-key-checking', 'accept-new', 'web-1', '--', 'echo', 'over-https'], bundle);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'over-https\n');
+  assert.deepEqual([...front.actions].sort(), ['DescribeInstanceConnectEndpoints', 'DescribeInstances', 'SendSSHPublicKey']);
+});
+
+test('a bundle that does not cover the API: a clear one-line error, nothing sent', async () => {
+  const other = join(dir, 'other.pem');
+  writeFileSync(other, sb.caPem + '\n' + makeCert(['localhost']).cert);
+  front.actions.length = 0;
+  const r = await eic(['list'], other);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^eic: .*AWS_CA_BUNDLE/m);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.deepEqual(front.actions, []);
+});
