@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type SecureContext } from 'node:tls';
-import { connectTunnel, tunnelTrust } from '../src/tunnel/connect.js';
+import { connectTunnel } from '../src/tunnel/connect.js';
+import { caTrust } from '../src/tunnel/trust.js';
 import { EicError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { makeCert } from './helpers/tls-echo-server.js';
@@ -45,7 +46,7 @@ test('extra CAs that do not verify the endpoint: a second handshake with roots +
 test('roots + extra is the fallback store: a CA among the roots verifies what the extra CAs alone do not', async () => {
   // The roots are a parameter here, so that a throw-away CA can stand in for a public one.
   const other = makeCert(['elsewhere.example']).cert;
-  const trust = tunnelTrust(other, [ep.ca]);
+  const trust = caTrust(other, [ep.ca]);
   const verdict = (secureContext: SecureContext) => new Promise<string>((resolve) => {
     const s = connect({ host: '127.0.0.1', port: ep.port, servername: 'localhost', secureContext }, () => { resolve('trusted'); s.destroy(); });
     s.on('error', (err: Error & { code?: string }) => resolve(err.code ?? err.message));

@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { tunnelTrust } from '../tunnel/trust.js';
 import { EicError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from '../tunnel/presign.js';
+import { caTrust } from '../tunnel/trust.js';
 import type { Ec2Api, InstanceConnectApi } from './api.js';
 import { awsCall, missingRegionError, toEicError } from './errors.js';
 
@@ -78,7 +78,7 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const ca = caFromEnv(env);
   // Node's roots plus the bundle, as one TLS context for every AWS API connection: given as
   // `ca`, Node would build it again for each connection (~35 ms of CPU; eic opens two or three).
-  const secureContext = ca ? tunnelTrust(ca).full() : undefined;
+  const secureContext = ca ? caTrust(ca).full() : undefined;
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
   const requestHandler = sdkRequestHandlerFor(env, { secureContext })

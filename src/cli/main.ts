@@ -16,7 +16,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { buildProgram } = await import('./program.js');
   let exitCode = 0;
   const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
-  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  const verbose = isVerbose(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -27,6 +27,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 function isVersionQuery(argv: string[]): boolean {
   return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+}
+
+function isVerbose(argv: string[]): boolean {
+  return argv.includes('-v') || argv.includes('--verbose');
 }
 
 /** commander's own errors (help shown, bad usage); told apart by their `commander.*` code. */
@@ -77,7 +81,7 @@ if (isMain) {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   const code = await run(argv, processIo());
   process.exitCode = code;
-  if (v8 && (argv.includes('-v') || argv.includes('--verbose'))) process.on('exit', () => process.stderr.write(memoryLine(v8)));
+  if (v8 && isVerbose(argv)) process.on('exit', () => process.stderr.write(memoryLine(v8)));
 }
 
 /** The `-v` summary of what the process held at most: peak RSS, and the young generation's size. */

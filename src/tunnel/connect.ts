@@ -15,15 +15,13 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
 import { tlsReadOption } from './frame-reader.js';
-import { tunnelTrust } from './trust.js';
-
-export { tunnelTrust, type TunnelTrust } from './trust.js';
+import { caTrust, type ExtraCas } from './trust.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
   url: string;
   /** Extra trusted CAs (added to Node's built-in roots), e.g. from AWS_CA_BUNDLE. */
-  ca?: string | Buffer | Array<string | Buffer>;
+  ca?: ExtraCas;
   /** e.g. an HTTPS proxy agent. */
   agent?: Agent;
   /** Whole handshake budget: DNS, TCP, TLS and the HTTP upgrade. Default 15000. */
@@ -49,7 +47,7 @@ export async function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
   const log = opts.logger ?? silentLogger;
   const budget = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const started = Date.now();
-  const trust = tunnelTrust(opts.ca);
+  const trust = caTrust(opts.ca);
   try {
     return await openTunnel(opts, trust.extra, budget);
   } catch (err) {

@@ -18,15 +18,15 @@ export type ExtraCas = string | Buffer | Array<string | Buffer>;
  * verifies under part of the trust store verifies under all of it, and every other chain gets
  * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels).
  */
-export interface TunnelTrust {
+export interface CaTrust {
   /** The extra CAs only. */
   extra: SecureContext;
   /** Node's roots plus the extra CAs (built on first use). */
   full(): SecureContext;
 }
 
-const trustCache = new Map<string, TunnelTrust>();
-export function tunnelTrust(extra: ExtraCas, roots: readonly string[] = rootCertificates): TunnelTrust {
+const trustCache = new Map<string, CaTrust>();
+export function caTrust(extra: ExtraCas, roots: readonly string[] = rootCertificates): CaTrust {
   const list = Array.isArray(extra) ? extra : [extra];
   const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
   let trust = roots === rootCertificates ? trustCache.get(key) : undefined;
