@@ -9,7 +9,7 @@
  * (the heaviest module, ~0.7 s to load) is loaded only when an EC2 call is actually made.
  */
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { CaAgent } from '../net/ca-agent.js';
 import { EicError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from '../tunnel/presign.js';
@@ -76,13 +76,14 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const { env, logger } = opts;
   const profile = opts.profile || env.AWS_PROFILE || undefined;
   const ca = caFromEnv(env);
-  // Node's roots plus the bundle, as one TLS context for every AWS API connection: given as
-  // `ca`, Node would build it again for each connection (~35 ms of CPU; eic opens two or three).
-  const secureContext = ca ? caTrust(ca).full() : undefined;
+  // Node's roots plus the bundle, with TLS contexts built once for every AWS API connection:
+  // given as `ca`, Node would build them again for each connection (~35 ms of CPU; eic opens
+  // two or three). CaAgent tries the bundle alone first, as the tunnel does.
+  const trust = ca ? caTrust(ca) : undefined;
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
-  const requestHandler = sdkRequestHandlerFor(env, { secureContext })
-    ?? (secureContext ? { httpsAgent: new Agent({ keepAlive: true, secureContext }) } : undefined);
+  const requestHandler = sdkRequestHandlerFor(env, { trust })
+    ?? (trust ? { httpsAgent: new CaAgent(trust, { keepAlive: true }) } : undefined);
   const sdkLog = sdkLogger(logger);
 
   const ic = await import('./sdk-connect.js');

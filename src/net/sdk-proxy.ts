@@ -4,13 +4,13 @@
  * does not load the SDK's HTTP handler.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { SecureContext } from 'node:tls';
+import type { CaTrust } from '../tunnel/trust.js';
 import { HttpsProxyAgent, proxyFromEnv } from './https-proxy.js';
 import type { ProxyEnv } from './no-proxy.js';
 
 export interface SdkProxyOptions {
   /** The TLS trust for the AWS endpoints when it is not Node's default (AWS_CA_BUNDLE). */
-  secureContext?: SecureContext;
+  trust?: CaTrust;
 }
 
 /**
@@ -24,7 +24,8 @@ export function sdkRequestHandlerFor(env: ProxyEnv, opts: SdkProxyOptions = {}):
     proxy: setting.proxy,
     noProxy: setting.noProxy,
     keepAlive: true,
-    ...(opts.secureContext ? { secureContext: opts.secureContext } : {}),
+    // Through a proxy, roots + bundle at once: a second handshake would need a second CONNECT.
+    ...(opts.trust ? { secureContext: opts.trust.full() } : {}),
   });
   return new NodeHttpHandler({ httpsAgent });
 }

@@ -15,7 +15,7 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
 import { tlsReadOption } from './frame-reader.js';
-import { caTrust, type ExtraCas } from './trust.js';
+import { caTrust, UNTRUSTED_CODES, type ExtraCas } from './trust.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
@@ -83,7 +83,8 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
     };
 
     const started = Date.now();
-    log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
+    // Redacted here too, whatever logger was passed in; only under -v (its regexes cost ~9 ms to compile).
+    if (log.verbose) log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
     try {
       ws = new WebSocket(opts.url, {
         perMessageDeflate: false,
@@ -168,18 +169,13 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
-]);
-
 /** Map a Node/ws connection error to what failed and what to check. */
 export function describeConnectError(err: Error & { code?: string }, host: string): EicError {
   if (err instanceof EicError) return err; // e.g. a proxy agent's own refusal
   const code = err.code ?? '';
   const cause = { cause: redactedCause(err) };
   const c = ExitCode.connection;
-  if (TLS_TRUST_CODES.has(code)) {
+  if (UNTRUSTED_CODES.has(code)) {
     return new EicError(c, 'tunnel-tls-untrusted', `the TLS certificate of ${host} is not trusted (${code})`,
       'if a proxy or private CA sits in between, point AWS_CA_BUNDLE at its CA certificate bundle', cause);
   }

@@ -5,6 +5,20 @@
  */
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
+/** OpenSSL's verdicts for a chain that does not lead to a trusted CA. */
+export const UNTRUSTED_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * Whether a TLS error is a verdict on the certificate chain that the full trust store may give
+ * otherwise: untrusted, or out of date (the full store may build a different, valid chain).
+ */
+export function isVerifyFailure(code: string | undefined): boolean {
+  return code !== undefined && (UNTRUSTED_CODES.has(code) || code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID');
+}
+
 /** PEM text of extra CAs, as AWS_CA_BUNDLE and NODE_EXTRA_CA_CERTS give them. */
 export type ExtraCas = string | Buffer | Array<string | Buffer>;
 

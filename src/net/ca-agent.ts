@@ -1,0 +1,51 @@
+/**
+ * The https.Agent of the AWS API calls when AWS_CA_BUNDLE is set. It trusts what Node's roots
+ * plus the bundle trust, but builds that ~140-root context (~35 ms of CPU, before the first API
+ * call can be sent) only when it is needed: each connection first verifies with the bundle
+ * alone (~1 ms to build), which is what a private CA or a TLS-inspecting proxy needs, and only
+ * a certificate those CAs cannot verify gets a second handshake with roots + bundle. A chain that
+ * verifies under part of the store verifies under all of it, so the verdicts are the store's.
+ * Plain-http endpoints (AWS_ENDPOINT_URL_* on a local stand-in) never build a context at all.
+ */
+import { Agent, type AgentOptions } from 'node:https';
+import type { ClientRequestArgs } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { isVerifyFailure, type CaTrust } from '../tunnel/trust.js';
+
+type ConnectCallback = (err: Error | null, stream: Duplex) => void;
+
+export class CaAgent extends Agent {
+  private readonly trust: CaTrust;
+  /** host:port whose certificates the bundle alone did not verify: they go to roots + bundle at once. */
+  private readonly needsRoots = new Set<string>();
+  /** How many handshakes were repeated with roots + bundle (for tests and -v). */
+  fallbacks = 0;
+
+  constructor(trust: CaTrust, opts: AgentOptions = {}) {
+    super(opts);
+    this.trust = trust;
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
+    const key = `${options.host ?? options.hostname}:${options.port}`;
+    // https.Agent's own createConnection is tls.connect with its session cache.
+    const open = (full: boolean) => super.createConnection({ ...options, secureContext: full ? this.trust.full() : this.trust.extra } as ClientRequestArgs) as TLSSocket;
+    if (this.needsRoots.has(key) || !callback) return open(true);
+    // The socket is handed over only once its certificate is verified, so that a failure under
+    // the bundle alone can still be retried without the request having seen it.
+    const first = open(false);
+    const settle = (err: (Error & { code?: string }) | null) => {
+      first.off('secureConnect', onSecure).off('error', settle);
+      if (!err) return callback(null, first);
+      if (!isVerifyFailure(err.code)) return callback(err, first);
+      first.destroy();
+      this.needsRoots.add(key);
+      this.fallbacks++;
+      callback(null, open(true));
+    };
+    const onSecure = () => settle(null);
+    first.on('secureConnect', onSecure).on('error', settle);
+    return undefined;
+  }
+}
