@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { defaultConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -61,6 +64,24 @@ test('piped: tab-separated running instances with their endpoint, in two API cal
     '',
   ].join('\n'));
   assert.deepEqual(rec.actions, ['DescribeInstances', 'DescribeInstanceConnectEndpoints']);
+});
+
+test("the API answers are read without loading Node's web streams (eic's own body collector)", async () => {
+  // A preload writes the built-in modules the process loaded when it exits.
+  const dir = mkdtempSync(join(tmpdir(), 'eic-builtins-'));
+  try {
+    const preload = join(dir, 'preload.cjs');
+    const out = join(dir, 'builtins.txt');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
+    const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m, 'both answers were read and parsed');
+    const builtins = readFileSync(out, 'utf8');
+    assert.match(builtins, /NativeModule https?\n/, 'the list is the real one');
+    assert.doesNotMatch(builtins, /webstreams\/readablestream/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('--all adds stopped instances; the ls alias works', async () => {

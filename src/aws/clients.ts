@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CaAgent } from '../net/ca-agent.js';
+import { collectBody } from './body.js';
 import { EicError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from '../tunnel/presign.js';
@@ -117,7 +118,7 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
     return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken || undefined };
   };
 
-  const common = { region, profile, credentials: chain, logger: sdkLog, requestHandler };
+  const common = { region, profile, credentials: chain, logger: sdkLog, requestHandler, streamCollector: collectBody };
   // A custom endpoint (the SDK refuses it together with FIPS) is used as given; FIPS then
   // still decides which DNS name of the Instance Connect Endpoint eic connects to.
   const endpointOf = (service: string) => {
