@@ -6,6 +6,7 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
 import { processIo, type Io } from './context.js';
 import { eicVersion } from '../version.js';
+import { tuneV8 } from './v8-tuning.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   // `eic --version` is what scripts and shells call most: answer it without loading commander.
@@ -63,19 +64,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const isMain = process.argv[1] && /(?:^|[\\/])(?:eic(?:\.js)?|main\.js)$/.test(process.argv[1]);
 if (isMain) {
   const argv = process.argv.slice(2);
-  // Keep V8's young generation at its starting size (two 1 MiB semi-spaces) rather than letting
-  // it grow to 16 MiB ones. On the byte path nearly all garbage is short-lived Buffer objects
-  // whose memory lives outside the JS heap (ssh2 makes one per packet), and only a collection
-  // of the young generation gives that memory back: a small one runs often and keeps the pile
-  // short. Measured with npm run bench: eic ssh peaks at ~88 MiB instead of ~108 and spends
-  // about a third less CPU per GiB; eic proxy peaks at ~62 MiB instead of ~68. V8 reads the
-  // growth factor each time it would grow the space, so setting it here works (the semi-space
-  // size flags are read only when the process starts, and set later, when the space has
-  // grown, it is too late: V8 never shrinks it). The price is more collections while the SDK
-  // loads: ~12 ms on `eic list`, within noise on `eic ssh -- true`. node:v8 itself takes
-  // ~4 ms to load: `eic --version` goes without.
+  // V8 settings (v8-tuning.ts); node:v8 itself takes ~4 ms to load: `eic --version` goes without.
   const v8 = isVersionQuery(argv) ? undefined : await import('node:v8');
-  v8?.setFlagsFromString('--semi-space-growth-factor=1');
+  if (v8) tuneV8(v8);
   // `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
   // Commands that stream to stdout (proxy) watch their own writable and end the tunnel.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
