@@ -92,3 +92,25 @@ const made = new Set(Object.keys(result.metafile.outputs).map((f) => f.split('/'
 for (const f of readdirSync(outdir)) {
   if (f.endsWith('.js') && !made.has(f)) rmSync(join(outdir, f));
 }
+
+// The entry bin/eic.js loads: CommonJS, so that `eic --version` is answered before Node starts
+// its ES module loader; anything else goes on to main.js above, which stays an ES module (esbuild
+// splits only ES module output). The version is written in from package.json.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+await build({
+  entryPoints: { eic: 'src/cli/entry.ts' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  define: { EIC_BUNDLE_VERSION: JSON.stringify(version) },
+  plugins: [{
+    name: 'main-stays-esm',
+    setup(b) { b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.js', external: true })); },
+  }],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});

@@ -44,12 +44,15 @@ async function modulesLoadedBy(args: string[], extraEnv: NodeJS.ProcessEnv = {},
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-test('eic --version loads no AWS SDK, ws or ssh2', async () => {
-  const { stdout, modules } = await modulesLoadedBy(['--version']);
-  assert.equal(stdout.trim(), version);
-  // The hook sees the program (so an empty log cannot pass for a light start-up)…
+test('eic --version is answered by the CommonJS entry: no ES module of the bundle loads at all', async () => {
+  for (const flag of ['--version', '-V']) {
+    const { stdout, modules } = await modulesLoadedBy([flag]);
+    assert.equal(stdout, `${version}\n`);
+    assert.deepEqual(modules.filter((m) => m.includes('/dist/bundle/')), [], flag);
+  }
+  // The control: the hook does see the bundle's modules when a command goes on to the CLI.
+  const { modules } = await modulesLoadedBy(['--version', '--help'], {}, true);
   assert.ok(modules.some((m) => m.endsWith('/dist/bundle/main.js')), modules.join('\n'));
-  // …and nothing heavy.
   assert.deepEqual(heavy(modules), []);
 });
 

@@ -7,6 +7,7 @@ import { redact } from '../log.js';
 import { processIo, type Io } from './context.js';
 import { eicVersion } from '../version.js';
 import { tuneV8 } from './v8-tuning.js';
+import { isVersionQuery } from './version-query.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   // `eic --version` is what scripts and shells call most: answer it without loading commander.
@@ -24,10 +25,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     return report(err, io, verbose);
   }
-}
-
-function isVersionQuery(argv: string[]): boolean {
-  return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
 }
 
 function isVerbose(argv: string[]): boolean {

@@ -1,0 +1,16 @@
+/**
+ * The bundle's entry point, built as CommonJS (dist/bundle/eic.cjs, which bin/eic.js loads).
+ * `eic --version` is answered here, before Node starts its ES module loader (~20 ms: the
+ * difference between a CommonJS and an ES module entry, and the chunks main.js imports);
+ * every other command goes on to the CLI proper, the ES module bundle (main.ts).
+ */
+import { isVersionQuery } from './version-query.js';
+
+/** package.json's version, written in by scripts/bundle.mjs (absent when not bundled). */
+declare const EIC_BUNDLE_VERSION: string | undefined;
+
+if (typeof EIC_BUNDLE_VERSION === 'string' && isVersionQuery(process.argv.slice(2))) {
+  process.stdout.write(`${EIC_BUNDLE_VERSION}\n`);
+} else {
+  void import('./main.js');
+}
