@@ -4,7 +4,7 @@
 // a bundle split into chunks: the bundler's metafile says which packages each chunk holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,12 @@ test('eic --version is answered by the CommonJS entry: no ES module of the bundl
   const { modules } = await modulesLoadedBy(['--version', '--help'], {}, true);
   assert.ok(modules.some((m) => m.endsWith('/dist/bundle/main.js')), modules.join('\n'));
   assert.deepEqual(heavy(modules), []);
+});
+
+test('eic --version into a pipe its reader has already closed: exit 0, no stack trace', () => {
+  const r = spawnSync('bash', ['-c', `(sleep 0.3; '${process.execPath}' '${eicBin}' --version) | true; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+  assert.equal(r.stdout.trim(), 'status=0', r.stderr);
+  assert.equal(r.stderr, '');
 });
 
 test('eic --help and a command\'s --help load nothing heavy either', async () => {

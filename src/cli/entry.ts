@@ -10,6 +10,8 @@ import { isVersionQuery } from './version-query.js';
 declare const EIC_BUNDLE_VERSION: string | undefined;
 
 if (typeof EIC_BUNDLE_VERSION === 'string' && isVersionQuery(process.argv.slice(2))) {
+  // `eic --version | true` closes the pipe first: the reader's choice, not an error (as main.ts).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   process.stdout.write(`${EIC_BUNDLE_VERSION}\n`);
 } else {
   void import('./main.js');
