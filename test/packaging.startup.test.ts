@@ -62,6 +62,14 @@ test('eic --version into a pipe its reader has already closed: exit 0, no stack 
   assert.equal(r.stderr, '');
 });
 
+test('the bundle entry runs the CLI whatever the file is called (bin/eic.js, the bundle\'s eic.cjs)', () => {
+  for (const file of [eicBin, join(repoRoot, 'dist', 'bundle', 'eic.cjs')]) {
+    const r = spawnSync(process.execPath, [file, 'list', '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: eic list/, file);
+  }
+});
+
 test('eic --help and a command\'s --help load nothing heavy either', async () => {
   for (const args of [['--help'], ['list', '--help'], ['ssh-config', '--help']]) {
     const { stdout, modules } = await modulesLoadedBy(args);

@@ -14,5 +14,5 @@ if (typeof EIC_BUNDLE_VERSION === 'string' && isVersionQuery(process.argv.slice(
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   process.stdout.write(`${EIC_BUNDLE_VERSION}\n`);
 } else {
-  void import('./main.js');
+  void import('./main.js').then((cli) => cli.main());
 }

@@ -58,8 +58,8 @@ function report(err: unknown, io: Io, verbose: boolean): number {
 // The AWS SDK warns on stderr about Node 20; users of eic (and `eic proxy`'s ssh) must not see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const isMain = process.argv[1] && /(?:^|[\\/])(?:eic(?:\.js)?|main\.js)$/.test(process.argv[1]);
-if (isMain) {
+/** The process's CLI: started by entry.ts (the bundle's entry point, which bin/eic.js loads). */
+export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   // V8 settings (v8-tuning.ts); node:v8 itself takes ~4 ms to load: `eic --version` goes without.
   const v8 = isVersionQuery(argv) ? undefined : await import('node:v8');

@@ -4,7 +4,7 @@
  *
  * How ssh starts eic: by default the absolute path of the eic being run (process.argv[1]), so
  * the block works where PATH differs (VS Code, cron, GUI apps) and with several installs side by
- * side; when that file is not executable (e.g. `node dist/src/cli/main.js`), node's own path is
+ * side; when that file is not executable (e.g. `node dist/src/cli/entry.js`), node's own path is
  * put in front. `--eic-command eic` writes plain `eic` for a config shared between machines.
  * --profile and --region go into the ProxyCommand only when given here, so the block does not
  * silently depend on the environment of the shell that generated it.
