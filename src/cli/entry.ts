@@ -9,9 +9,11 @@ import { isVersionQuery } from './version-query.js';
 /** package.json's version, written in by scripts/bundle.mjs (absent when not bundled). */
 declare const EIC_BUNDLE_VERSION: string | undefined;
 
+// `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
+// Commands that stream to stdout (proxy) watch their own writable and end the tunnel.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
+
 if (typeof EIC_BUNDLE_VERSION === 'string' && isVersionQuery(process.argv.slice(2))) {
-  // `eic --version | true` closes the pipe first: the reader's choice, not an error (as main.ts).
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   process.stdout.write(`${EIC_BUNDLE_VERSION}\n`);
 } else {
   void import('./main.js').then((cli) => cli.main());

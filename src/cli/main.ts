@@ -58,15 +58,12 @@ function report(err: unknown, io: Io, verbose: boolean): number {
 // The AWS SDK warns on stderr about Node 20; users of eic (and `eic proxy`'s ssh) must not see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** The process's CLI: started by entry.ts (the bundle's entry point, which bin/eic.js loads). */
+/** The process's CLI: started by entry.ts (the bundle's entry point, which bin/eic.js loads; it also keeps a closed stdout from crashing). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   // V8 settings (v8-tuning.ts); node:v8 itself takes ~4 ms to load: `eic --version` goes without.
   const v8 = isVersionQuery(argv) ? undefined : await import('node:v8');
   if (v8) tuneV8(v8);
-  // `eic … | head` closes stdout early: that is the reader's choice, not an error to crash on.
-  // Commands that stream to stdout (proxy) watch their own writable and end the tunnel.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
   const code = await run(argv, processIo());
   process.exitCode = code;
   if (v8 && isVerbose(argv)) process.on('exit', () => process.stderr.write(memoryLine(v8)));
