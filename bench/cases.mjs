@@ -3,6 +3,19 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpuSeconds, watchRss } from './rss.mjs';
 
+/**
+ * The environment of every benchmarked process: this one's, the sandbox's, `extra`, and no
+ * NODE_EXTRA_CA_CERTS. eic reads the sandbox's CA from AWS_CA_BUNDLE. A NODE_EXTRA_CA_CERTS
+ * left in the machine's environment (this one points it at the system bundle) makes Node 20
+ * parse every root certificate at each start, before any of eic's code runs (35–60 ms here):
+ * a cost of that shell, not of eic, which the latency table shows in rows of its own.
+ */
+export function benchEnv(sb, extra = {}) {
+  const env = { ...process.env, ...sb.env, ...extra };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 /** Start `eic tunnel <inst> --local-port 0`; resolves with its port, its peak RSS so far, stop(). */
 export function startTunnel(eic, inst, env) {
   return new Promise((resolve, reject) => {

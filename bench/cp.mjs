@@ -10,6 +10,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchEnv } from './cases.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -90,7 +91,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   config.keyValiditySeconds = 24 * 3600; // scp's key stays valid for the whole run
   const sb = await startSandbox({ config, requireSshd: true });
   const tmp = mkdtempSync(join(tmpdir(), 'eic-bench-'));
-  const env = { ...process.env, ...sb.env, EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') };
+  const env = benchEnv(sb, { EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') });
   try {
     const { rows } = await cpBench({ sb, env, tmp, MB });
     for (const r of rows) console.log(`${r.name.padEnd(26)} ${r.mbps.toFixed(1)} MB/s`);

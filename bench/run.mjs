@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../dist/src/sandbox/config.js';
 import { startSandbox } from '../dist/src/sandbox/index.js';
 import { watchRss } from './rss.mjs';
-import { slowReaderCase, startTunnel } from './cases.mjs';
+import { benchEnv, slowReaderCase, startTunnel } from './cases.mjs';
 import { writeResults } from './report.mjs';
 import { cpBench } from './cp.mjs';
 
@@ -30,7 +30,9 @@ const inst = sb.env.EIC_SANDBOX_INSTANCE;
 const direct = sb.instanceAddress(inst);
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(tmp, 'id')]);
 sb.keys.push(inst, 'ec2-user', readFileSync(join(tmp, 'id.pub'), 'utf8'));
-const env = { ...process.env, ...sb.env, EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') };
+const env = benchEnv(sb, { EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') });
+// The machine's own NODE_EXTRA_CA_CERTS, if it sets one, for the rows that show what it costs.
+const machineCas = process.env.NODE_EXTRA_CA_CERTS;
 const naiveEnv = {
   ...env,
   EIC_BENCH_NAIVE: JSON.stringify({
@@ -118,9 +120,14 @@ try {
   const cp = await cpBench({ sb, env, tmp, MB });
 
   log('bench: start-up and connect latency');
-  const lat = { version: [], node: [], connect: [], direct: [], list: [], phases: '' };
+  const lat = { version: [], node: [], connect: [], direct: [], list: [], nodeCas: [], versionCas: [], phases: '' };
   for (let i = 0; i < 7; i++) {
     lat.node.push((await timed(process.execPath, ['-e', '0'])).ms);
+    if (machineCas) {
+      const casEnv = { ...env, NODE_EXTRA_CA_CERTS: machineCas };
+      lat.nodeCas.push((await timed(process.execPath, ['-e', '0'], { env: casEnv })).ms);
+      lat.versionCas.push((await timed(process.execPath, [EIC, '--version'], { env: casEnv })).ms);
+    }
     lat.direct.push((await cases['OpenSSH direct']('true')).ms);
     lat.version.push((await timed(process.execPath, [EIC, '--version'])).ms);
     lat.list.push((await timed(process.execPath, [EIC, 'list'])).ms);
@@ -134,7 +141,8 @@ try {
     date: new Date().toISOString().slice(0, 10),
   };
   writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, cp: cp.rows, lat: {
-    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list), phases: lat.phases.replace(/^debug: /, ''),
+    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list),
+    ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
   log('bench: wrote bench/RESULTS.md');
 } finally {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startSandbox } from '../dist/src/sandbox/index.js';
+import { benchEnv } from './cases.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -24,7 +25,7 @@ function once(args, env) {
 
 const sb = await startSandbox();
 try {
-  const env = { ...process.env, ...sb.env };
+  const env = benchEnv(sb);
   const cases = [
     ['node -e 0 (baseline)', ['-e', '0']],
     ['eic --version', [EIC, '--version']],

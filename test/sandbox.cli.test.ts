@@ -1,8 +1,8 @@
 /**
  * `eic sandbox` as a real process, the way other tools drive it: the --write-env file appears
- * once the sandbox is ready, its exports work as is in a fresh process (CA via
- * NODE_EXTRA_CA_CERTS, the advertised DnsName reachable), and a signal stops it leaving no sshd
- * and no session process behind.
+ * once the sandbox is ready, its exports work as is in a fresh process (CA via AWS_CA_BUNDLE,
+ * the advertised DnsName reachable), and a signal stops it leaving no sshd and no session
+ * process behind.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,6 +66,7 @@ function alive(pid: number): boolean {
 const CLIENT = `
 import { EC2Client, DescribeInstanceConnectEndpointsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
 import { presignOpenTunnel } from './dist/src/tunnel/presign.js';
 const ec2 = new EC2Client({});
 const id = process.env.EIC_SANDBOX_INSTANCE;
@@ -74,7 +75,7 @@ const ep = (await ec2.send(new DescribeInstanceConnectEndpointsCommand({}))).Ins
 const url = presignOpenTunnel({ dnsName: ep.DnsName, instanceConnectEndpointId: ep.InstanceConnectEndpointId, remotePort: 22,
   privateIpAddress: inst.PrivateIpAddress, region: process.env.AWS_REGION,
   credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY } });
-const ws = new WebSocket(url);
+const ws = new WebSocket(url, { ca: readFileSync(process.env.AWS_CA_BUNDLE) });
 ws.on('error', (e) => { console.error(e.message); process.exit(1); });
 ws.once('message', (d) => { process.stdout.write(ep.DnsName + ' ' + d.toString().split('\\r')[0]); ws.close(); ec2.destroy(); });
 `;
@@ -89,9 +90,9 @@ describe('eic sandbox (the command)', () => {
       const env = parseExports(readFileSync(envFile, 'utf8'));
       assert.deepEqual(Object.keys(env).sort(), [
         'AWS_ACCESS_KEY_ID', 'AWS_CA_BUNDLE', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT',
-        'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'EIC_SANDBOX_INSTANCE', 'NODE_EXTRA_CA_CERTS',
-      ]);
-      assert.match(readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8'), /BEGIN CERTIFICATE/);
+        'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'EIC_SANDBOX_INSTANCE',
+      ], 'no NODE_EXTRA_CA_CERTS: it would make every Node process in the shell parse Node\'s roots at start');
+      assert.match(readFileSync(env.AWS_CA_BUNDLE, 'utf8'), /BEGIN CERTIFICATE/);
       // The summary is written before the file, but its bytes may still be in the pipe.
       for (let i = 0; i < 100 && !/environment written/.test(proc.stderr()); i++) await sleep(50);
       assert.match(proc.stderr(), /eic sandbox ready/);
@@ -107,7 +108,7 @@ describe('eic sandbox (the command)', () => {
       assert.match(client.stdout, /^localhost:\d+ SSH-2\.0-OpenSSH_/);
 
       // While running: one sshd per served instance, found by its config directory.
-      const configDir = dirname(env.NODE_EXTRA_CA_CERTS);
+      const configDir = dirname(env.AWS_CA_BUNDLE);
       const listeners = pgrep(configDir);
       assert.equal(listeners.length, 5, `sshd listeners under ${configDir}`);
       // A logged-in session running a command: sshd's per-connection processes call setsid(), so
@@ -149,7 +150,7 @@ describe('eic sandbox (the command)', () => {
     const proc = startCli(['--write-env', envFile, '--key-validity', '5']);
     try {
       await waitForFile(envFile, proc);
-      const configDir = dirname(parseExports(readFileSync(envFile, 'utf8')).NODE_EXTRA_CA_CERTS);
+      const configDir = dirname(parseExports(readFileSync(envFile, 'utf8')).AWS_CA_BUNDLE);
       proc.child.kill('SIGINT');
       assert.equal(await proc.exit, 0);
       assert.deepEqual(pgrep(configDir), []);

@@ -54,7 +54,7 @@ describe('eic sandbox without root', () => {
       const port = /OpenTunnel {2}wss:\/\/[^:]+:(\d+)/.exec(stderr)![1];
       const settings: WsProxySettings = {
         dnsName: `localhost:${port}`, endpointId: 'eice-0123456789abcdef0', ip: '10.0.1.10', port: 22,
-        region: vars.AWS_REGION, credentials, caFile: vars.NODE_EXTRA_CA_CERTS,
+        region: vars.AWS_REGION, credentials, caFile: vars.AWS_CA_BUNDLE,
       };
       const ssh = spawnSync('ssh', ['-F', 'none', '-i', join(dir, 'id'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
         '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
@@ -65,7 +65,7 @@ describe('eic sandbox without root', () => {
 
       child.kill('SIGTERM');
       assert.equal(await exit, 0, stderr);
-      assert.equal(existsSync(vars.NODE_EXTRA_CA_CERTS), false, 'its temporary directory is gone');
+      assert.equal(existsSync(vars.AWS_CA_BUNDLE), false, 'its temporary directory is gone');
     } finally {
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });

@@ -47,7 +47,7 @@ describe('ssh through the sandbox with a pushed key', () => {
   function ssh(target: { id: string; ip: string }, user: string, command: string, key = 'id'): Promise<SshResult> {
     const settings: WsProxySettings = {
       dnsName: dnsNameOf(sb), endpointId: EICE_A, ip: target.ip, port: 22, region: sb.config.region,
-      credentials: sb.config.credentials[0], caFile: sb.env.NODE_EXTRA_CA_CERTS,
+      credentials: sb.config.credentials[0], caFile: sb.env.AWS_CA_BUNDLE,
     };
     const child = spawn('ssh', [
       '-F', 'none', '-i', join(dir, key), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',

@@ -40,7 +40,7 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   config: SandboxConfig;
-  /** AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE, EIC_SANDBOX_INSTANCE */
+  /** AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_CA_BUNDLE, EIC_SANDBOX_INSTANCE (not NODE_EXTRA_CA_CERTS: see below) */
   env: Record<string, string>;
   caPem: string;
   apiUrl: string;
@@ -141,7 +141,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       AWS_SECRET_ACCESS_KEY: cred.secretAccessKey,
       ...(cred.sessionToken ? { AWS_SESSION_TOKEN: cred.sessionToken } : {}),
       AWS_REGION: config.region,
-      NODE_EXTRA_CA_CERTS: caFile,
+      // The CA reaches clients as AWS_CA_BUNDLE, which eic and the AWS CLI read. Not also as
+      // NODE_EXTRA_CA_CERTS: when that is set, Node 20 parses all its ~140 built-in roots at
+      // every start (~35 ms here) before any code runs, a cost `eic --version` and `eic list`
+      // against AWS never pay. Node programs of one's own pass the bundle as `ca`.
       AWS_CA_BUNDLE: caFile,
       ...(demo ? { EIC_SANDBOX_INSTANCE: demo.id } : {}),
     };

@@ -1,6 +1,6 @@
 /**
  * The sandbox's TLS: a throwaway CA and a server certificate it signs, made fresh at every
- * start. Clients trust the CA (NODE_EXTRA_CA_CERTS / AWS_CA_BUNDLE, or `ca` in-process), never
+ * start. Clients trust the CA (AWS_CA_BUNDLE, or `ca` in-process), never
  * the leaf, so the leaf can name whatever the endpoints' DNS names are.
  *
  * Keys are EC P-256 from node's crypto; the certificates come from /usr/bin/openssl (two short
