@@ -51,7 +51,7 @@ test('roots + extra is the fallback store: a CA among the roots verifies what th
     const s = connect({ host: '127.0.0.1', port: ep.port, servername: 'localhost', secureContext }, () => { resolve('trusted'); s.destroy(); });
     s.on('error', (err: Error & { code?: string }) => resolve(err.code ?? err.message));
   });
-  assert.notEqual(await verdict(trust.extra), 'trusted');
+  assert.notEqual(await verdict(trust.extra()), 'trusted');
   assert.equal(await verdict(trust.full()), 'trusted');
   assert.equal(trust.full(), trust.full(), 'built once');
 });

@@ -84,6 +84,29 @@ test("the API answers are read without loading Node's web streams (eic's own bod
   }
 });
 
+test('with AWS_CA_BUNDLE and a plain-http API, no TLS context is built (Node 20 parses its roots for the first)', async () => {
+  // A preload counts tls.createSecureContext calls, ES module imports of node:tls included.
+  const dir = mkdtempSync(join(tmpdir(), 'eic-contexts-'));
+  try {
+    const preload = join(dir, 'preload.cjs');
+    const out = join(dir, 'count');
+    writeFileSync(preload, `const tls = require('node:tls'); const real = tls.createSecureContext; let n = 0;
+tls.createSecureContext = (...a) => { n++; return real(...a); }; require('node:module').syncBuiltinESMExports();
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, String(n)));`);
+    const control = await new Promise<string>((resolve) => execFile(process.execPath, ['--require', preload, '--input-type=module', '-e',
+      `import { createSecureContext } from 'node:tls'; createSecureContext({ ca: process.env.CA });`],
+    { env: { ...env, CA: sb.caPem } }, (err) => resolve(err ? err.message : readFileSync(out, 'utf8'))));
+    assert.equal(control, '1', 'the preload sees a context built through an ES module import');
+    assert.ok(env.AWS_CA_BUNDLE, 'the sandbox gives its CA as AWS_CA_BUNDLE');
+    const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m);
+    assert.equal(readFileSync(out, 'utf8'), '0');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--all adds stopped instances; the ls alias works', async () => {
   const r = await eic(['ls', '--all']);
   assert.equal(r.code, 0, r.stderr);

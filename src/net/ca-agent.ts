@@ -5,7 +5,8 @@
  * alone (~1 ms to build), which is what a private CA or a TLS-inspecting proxy needs, and only
  * a certificate those CAs cannot verify gets a second handshake with roots + bundle. A chain that
  * verifies under part of the store verifies under all of it, so the verdicts are the store's.
- * Plain-http endpoints (AWS_ENDPOINT_URL_* on a local stand-in) never build a context at all.
+ * Plain-http endpoints (AWS_ENDPOINT_URL_* on a local stand-in) never build a context at all
+ * (trust.ts: Node 20 parses its roots for the first context of a process, whatever its CAs).
  */
 import { Agent, type AgentOptions } from 'node:https';
 import type { ClientRequestArgs } from 'node:http';
@@ -30,7 +31,7 @@ export class CaAgent extends Agent {
   override createConnection(options: ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
     const key = `${options.host ?? options.hostname}:${options.port}`;
     // https.Agent's own createConnection is tls.connect with its session cache.
-    const open = (full: boolean) => super.createConnection({ ...options, secureContext: full ? this.trust.full() : this.trust.extra } as ClientRequestArgs) as TLSSocket;
+    const open = (full: boolean) => super.createConnection({ ...options, secureContext: full ? this.trust.full() : this.trust.extra() } as ClientRequestArgs) as TLSSocket;
     if (this.needsRoots.has(key) || !callback) return open(true);
     // The socket is handed over only once its certificate is verified, so that a failure under
     // the bundle alone can still be retried without the request having seen it.

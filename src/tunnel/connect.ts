@@ -49,7 +49,7 @@ export async function connectTunnel(opts: ConnectOptions): Promise<WebSocket> {
   const started = Date.now();
   const trust = caTrust(opts.ca);
   try {
-    return await openTunnel(opts, trust.extra, budget);
+    return await openTunnel(opts, trust.extra(), budget);
   } catch (err) {
     if (!(err instanceof EicError && VERIFY_FAILURES.has(err.code))) throw err;
     log.debug('the extra CAs (AWS_CA_BUNDLE) alone do not verify the endpoint: trying again with the built-in roots too');

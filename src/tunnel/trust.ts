@@ -30,11 +30,14 @@ export type ExtraCas = string | Buffer | Array<string | Buffer>;
  * first handshake trusts only them, and only when it finds the certificate untrusted does a
  * second one use roots + extra. What is accepted is what roots + extra accepts: a chain that
  * verifies under part of the trust store verifies under all of it, and every other chain gets
- * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels).
+ * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels)
+ * and only when a TLS connection needs them: Node 20 also parses its built-in roots (~25 ms)
+ * for the first context of a process, whatever its CAs, so a command whose AWS calls go to a
+ * plain-http endpoint and that opens no tunnel (`eic list` against the sandbox) builds none.
  */
 export interface CaTrust {
-  /** The extra CAs only. */
-  extra: SecureContext;
+  /** The extra CAs only (built on first use). */
+  extra(): SecureContext;
   /** Node's roots plus the extra CAs (built on first use). */
   full(): SecureContext;
 }
@@ -45,8 +48,12 @@ export function caTrust(extra: ExtraCas, roots: readonly string[] = rootCertific
   const key = list.map((c) => (typeof c === 'string' ? c : c.toString('latin1'))).join('\n');
   let trust = roots === rootCertificates ? trustCache.get(key) : undefined;
   if (!trust) {
+    let extra: SecureContext | undefined;
     let full: SecureContext | undefined;
-    trust = { extra: createSecureContext({ ca: list }), full: () => (full ??= createSecureContext({ ca: [...roots, ...list] })) };
+    trust = {
+      extra: () => (extra ??= createSecureContext({ ca: list })),
+      full: () => (full ??= createSecureContext({ ca: [...roots, ...list] })),
+    };
     if (roots === rootCertificates) {
       if (trustCache.size >= 4) trustCache.clear();
       trustCache.set(key, trust);
