@@ -84,7 +84,7 @@ test("the API answers are read without loading Node's web streams (eic's own bod
   }
 });
 
-test('with AWS_CA_BUNDLE and a plain-http API, no TLS context is built (Node 20 parses its roots for the first)', async () => {
+test('with AWS_CA_BUNDLE and a plain-http API, no TLS context is built, with or without HTTPS_PROXY (Node 20 parses its roots for the first)', async () => {
   // A preload counts tls.createSecureContext calls, ES module imports of node:tls included.
   const dir = mkdtempSync(join(tmpdir(), 'eic-contexts-'));
   try {
@@ -98,10 +98,13 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}
     { env: { ...env, CA: sb.caPem } }, (err) => resolve(err ? err.message : readFileSync(out, 'utf8'))));
     assert.equal(control, '1', 'the preload sees a context built through an ES module import');
     assert.ok(env.AWS_CA_BUNDLE, 'the sandbox gives its CA as AWS_CA_BUNDLE');
-    const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}` });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m);
-    assert.equal(readFileSync(out, 'utf8'), '0');
+    // With HTTPS_PROXY too (nothing listens there: the API is http, which is not proxied).
+    for (const extra of [{}, { HTTPS_PROXY: 'http://127.0.0.1:9' }] as Array<Record<string, string>>) {
+      const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}`, ...extra });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m);
+      assert.equal(readFileSync(out, 'utf8'), '0', JSON.stringify(extra));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

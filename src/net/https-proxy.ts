@@ -10,7 +10,7 @@
 import * as https from 'node:https';
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SecureContextOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
 import { usageError } from '../errors.js';
 import { bypassesProxy, httpsProxyFromEnv, noProxyFromEnv, type ProxyEnv } from './no-proxy.js';
 import { openConnectTunnel } from './proxy-connect.js';
@@ -24,6 +24,11 @@ export interface HttpsProxyAgentOptions extends https.AgentOptions {
   proxyCa?: SecureContextOptions['ca'];
   /** Give up when the proxy has not answered CONNECT within this many ms. */
   proxyTimeoutMs?: number;
+  /**
+   * The TLS trust for the targets, asked for by the first connection that needs it (with
+   * AWS_CA_BUNDLE, roots + bundle: ~55 ms to build, for nothing when no https call is made).
+   */
+  secureContextOnUse?: () => SecureContext;
 }
 
 type ConnectCallback = (err: Error | null, stream: Duplex) => void;
@@ -33,12 +38,14 @@ export class HttpsProxyAgent extends https.Agent {
   private readonly noProxy?: string;
   private readonly proxyCa?: SecureContextOptions['ca'];
   private readonly proxyTimeoutMs?: number;
+  private readonly secureContextFor?: () => SecureContext;
   /** How many CONNECT tunnels this agent opened (for -v diagnostics and tests of reuse). */
   tunnelsOpened = 0;
 
   constructor(opts: HttpsProxyAgentOptions) {
-    const { proxy, noProxy, proxyCa, proxyTimeoutMs, ...agentOptions } = opts;
+    const { proxy, noProxy, proxyCa, proxyTimeoutMs, secureContextOnUse, ...agentOptions } = opts;
     super(agentOptions);
+    this.secureContextFor = secureContextOnUse;
     this.proxy = proxy;
     this.noProxy = noProxy;
     this.proxyCa = proxyCa;
@@ -50,8 +57,11 @@ export class HttpsProxyAgent extends https.Agent {
     const port = Number(options.port) || 443;
     // https.Agent's own createConnection is tls.connect with session caching; reuse it both for
     // direct connections and, with `socket` set, for TLS over the tunnel.
-    const tlsOver = (socket?: Duplex) =>
-      super.createConnection(socket ? ({ ...options, socket } as http.ClientRequestArgs) : options);
+    const tlsOver = (socket?: Duplex) => super.createConnection({
+      ...options,
+      ...(socket ? { socket } : {}),
+      ...(this.secureContextFor ? { secureContext: this.secureContextFor() } : {}),
+    } as http.ClientRequestArgs);
     if (bypassesProxy(host, port, this.noProxy)) return tlsOver();
     this.tunnelsOpened++;
     openConnectTunnel({ proxy: this.proxy, host, port, proxyCa: this.proxyCa, timeoutMs: this.proxyTimeoutMs })

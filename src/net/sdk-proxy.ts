@@ -20,12 +20,14 @@ export interface SdkProxyOptions {
 export function sdkRequestHandlerFor(env: ProxyEnv, opts: SdkProxyOptions = {}): NodeHttpHandler | undefined {
   const setting = proxyFromEnv(env);
   if (!setting) return undefined;
+  const trust = opts.trust;
   const httpsAgent = new HttpsProxyAgent({
     proxy: setting.proxy,
     noProxy: setting.noProxy,
     keepAlive: true,
     // Through a proxy, roots + bundle at once: a second handshake would need a second CONNECT.
-    ...(opts.trust ? { secureContext: opts.trust.full() } : {}),
+    // Built when the first https connection is made, not before (a plain-http endpoint never).
+    ...(trust ? { secureContextOnUse: () => trust.full() } : {}),
   });
   return new NodeHttpHandler({ httpsAgent });
 }
