@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import type { CopyEvents } from '../sftp/copy.js';
 import { formatBytes } from '../sftp/copy.js';
 import type { Io } from './context.js';
+import { uptimeMs } from '../clock.js';
 
 export interface ProgressView extends CopyEvents {
   /** Leave the finished bar on screen (or erase it after a failure's message is due). */
@@ -27,7 +28,7 @@ function shortName(path: string): string {
 class Rate {
   private samples: Array<[number, number]> = [];
   add(total: number): number {
-    const now = performance.now();
+    const now = uptimeMs();
     this.samples.push([now, total]);
     while (this.samples.length > 2 && now - this.samples[0][0] > 3000) this.samples.shift();
     const [t0, v0] = this.samples[0];

@@ -14,6 +14,7 @@ import { copyDirection, shellQuote, type Operand } from './cp-args.js';
 import { createProgress } from './cp-progress.js';
 import type { CpCliOptions } from './cp.js';
 import { openSession } from './ssh-session.js';
+import { uptimeMs } from '../clock.js';
 
 export interface RunCpInput {
   operands: string[];
@@ -55,12 +56,12 @@ export async function runCp(input: RunCpInput): Promise<number> {
     const plan = await planCopy({ from, to, sources: dir.sources.map(pathOf), dest: pathOf(dir.dest), recursive: Boolean(opts.recursive) });
     logger.debug(`cp: ${plan.files} file(s), ${formatBytes(plan.bytes)}, ${dir.direction} via ${session.target.instance.id}`);
     const view = createProgress(io, plan.bytes, { quiet: Boolean(opts.quiet), note: (line) => logger.info(line) });
-    const started = performance.now();
+    const started = uptimeMs();
     try {
       const result = await executePlan(plan, {
         from, to, preserveTimes: Boolean(opts.preserve), resume: Boolean(opts.resume), events: view,
       });
-      const s = (performance.now() - started) / 1000;
+      const s = (uptimeMs() - started) / 1000;
       logger.debug(`cp: ${result.files} file(s), ${formatBytes(result.bytes)} in ${s.toFixed(2)} s (${formatBytes(Math.round(result.bytes / Math.max(s, 0.001)))}/s)${result.skipped ? `, ${result.skipped} already complete` : ''}`);
     } finally {
       view.stop();

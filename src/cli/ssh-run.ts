@@ -17,6 +17,7 @@ import { resolveSshTarget, splitUserHost } from './ssh-target.js';
 import type { SshCliOptions } from './ssh.js';
 import { lossError } from './ssh-loss.js';
 import { holdForwarding, stopSignal, watch } from './ssh-reconnect.js';
+import { uptimeMs } from '../clock.js';
 
 export interface RunSshInput {
   target?: string;
@@ -28,7 +29,7 @@ export interface RunSshInput {
 }
 
 export async function runSsh(input: RunSshInput): Promise<number> {
-  const began = performance.now();
+  const began = uptimeMs();
   const { io, opts } = input;
   const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
   // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in

@@ -18,6 +18,7 @@ import type { AwsCliOptions } from './aws-options.js';
 import type { Io } from './context.js';
 import { canPrompt } from './pick-instance.js';
 import { resolveSshTarget } from './ssh-target.js';
+import { uptimeMs } from '../clock.js';
 
 /** How long EC2 Instance Connect accepts a pushed key (protocol §1 step 3). */
 const PUSHED_KEY_SECONDS = 60;
@@ -39,16 +40,16 @@ export class Phases {
   private last: number;
   private readonly parts: string[];
   /** `since`: when the command's own work began (default now); what came before is start-up. */
-  constructor(since = performance.now()) {
+  constructor(since = uptimeMs()) {
     this.last = since;
     this.parts = [`startup ${Math.round(since)} ms`];
   }
   mark(name: string, ms?: number): void {
-    const now = performance.now();
+    const now = uptimeMs();
     this.parts.push(`${name} ${Math.round(ms ?? now - this.last)} ms`);
     this.last = now;
   }
-  line(): string { return `timing: ${this.parts.join(', ')}, total ${Math.round(performance.now())} ms`; }
+  line(): string { return `timing: ${this.parts.join(', ')}, total ${Math.round(uptimeMs())} ms`; }
 }
 
 /** -i's key (asking for its passphrase on a terminal), or a fresh one; and whether to push it. */
@@ -136,13 +137,13 @@ export async function openSession(host: string | undefined, osUser: string, opts
  */
 async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, osUser: string, opts: SessionOptions,
   logger: Logger, phases: Phases): Promise<{ sock: Duplex; pushed: Promise<number> }> {
-  const started = performance.now();
+  const started = uptimeMs();
   const pushed = push
     ? pushPublicKey(target.aws.instanceConnect, {
       instanceId: target.instance.id, osUser, publicKey: key.publicLine,
       availabilityZone: target.instance.availabilityZone, profile: target.aws.profile,
     }).then(() => {
-      const ms = performance.now() - started;
+      const ms = uptimeMs() - started;
       logger.debug(`pushed ${key.source} (${key.fingerprint}) for ${osUser} in ${Math.round(ms)} ms`);
       return ms;
     })
@@ -156,7 +157,7 @@ async function openAndPush(target: TunnelTarget, key: ClientKey, push: boolean, 
     await pushed; // when both fail, the push's error comes first (it says more about permissions)
     throw err;
   }
-  phases.mark('websocket', performance.now() - started);
+  phases.mark('websocket', uptimeMs() - started);
   const { tunnelStream } = await relay;
   return { sock: tunnelStream(ws, { logger }), pushed };
 }
