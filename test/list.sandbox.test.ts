@@ -4,15 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { defaultConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { run } from '../src/cli/main.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { eicBin } from './helpers/paths.js';
+import { withBuiltinsProbe, withProbe } from './helpers/preload-probe.js';
 
 const VPC3 = 'vpc-0a1b2c3d4e5f60003';
 const VPC4 = 'vpc-0a1b2c3d4e5f60004';
@@ -67,46 +65,29 @@ test('piped: tab-separated running instances with their endpoint, in two API cal
 });
 
 test("the API answers are read without loading Node's web streams (eic's own body collector)", async () => {
-  // A preload writes the built-in modules the process loaded when it exits.
-  const dir = mkdtempSync(join(tmpdir(), 'eic-builtins-'));
-  try {
-    const preload = join(dir, 'preload.cjs');
-    const out = join(dir, 'builtins.txt');
-    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
-    const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}` });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m, 'both answers were read and parsed');
-    const builtins = readFileSync(out, 'utf8');
-    assert.match(builtins, /NativeModule https?\n/, 'the list is the real one');
-    assert.doesNotMatch(builtins, /webstreams\/readablestream/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { result: r, report: builtins } = await withBuiltinsProbe((nodeOptions) => eic(['list'], { NODE_OPTIONS: nodeOptions }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m, 'both answers were read and parsed');
+  assert.match(builtins, /NativeModule https?\n/, 'the list is the real one');
+  assert.doesNotMatch(builtins, /webstreams\/readablestream/);
 });
 
+/** Counts tls.createSecureContext calls, ES module imports of node:tls included. */
+const COUNT_CONTEXTS = `const tls = require('node:tls'); const real = tls.createSecureContext; let n = 0;
+tls.createSecureContext = (...a) => { n++; return real(...a); }; require('node:module').syncBuiltinESMExports();`;
+
 test('with AWS_CA_BUNDLE and a plain-http API, no TLS context is built, with or without HTTPS_PROXY (Node 20 parses its roots for the first)', async () => {
-  // A preload counts tls.createSecureContext calls, ES module imports of node:tls included.
-  const dir = mkdtempSync(join(tmpdir(), 'eic-contexts-'));
-  try {
-    const preload = join(dir, 'preload.cjs');
-    const out = join(dir, 'count');
-    writeFileSync(preload, `const tls = require('node:tls'); const real = tls.createSecureContext; let n = 0;
-tls.createSecureContext = (...a) => { n++; return real(...a); }; require('node:module').syncBuiltinESMExports();
-process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, String(n)));`);
-    const control = await new Promise<string>((resolve) => execFile(process.execPath, ['--require', preload, '--input-type=module', '-e',
-      `import { createSecureContext } from 'node:tls'; createSecureContext({ ca: process.env.CA });`],
-    { env: { ...env, CA: sb.caPem } }, (err) => resolve(err ? err.message : readFileSync(out, 'utf8'))));
-    assert.equal(control, '1', 'the preload sees a context built through an ES module import');
-    assert.ok(env.AWS_CA_BUNDLE, 'the sandbox gives its CA as AWS_CA_BUNDLE');
-    // With HTTPS_PROXY too (nothing listens there: the API is http, which is not proxied).
-    for (const extra of [{}, { HTTPS_PROXY: 'http://127.0.0.1:9' }] as Array<Record<string, string>>) {
-      const r = await eic(['list'], { NODE_OPTIONS: `--require ${preload}`, ...extra });
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m);
-      assert.equal(readFileSync(out, 'utf8'), '0', JSON.stringify(extra));
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const control = await withProbe(COUNT_CONTEXTS, 'n', (nodeOptions) => new Promise<void>((resolve) => execFile(process.execPath,
+    [...nodeOptions.split(' '), '--input-type=module', '-e', `import { createSecureContext } from 'node:tls'; createSecureContext({ ca: process.env.CA });`],
+    { env: { ...env, CA: sb.caPem } }, () => resolve())));
+  assert.equal(control.report, '1', 'the probe sees a context built through an ES module import');
+  assert.ok(env.AWS_CA_BUNDLE, 'the sandbox gives its CA as AWS_CA_BUNDLE');
+  // With HTTPS_PROXY too (nothing listens there: the API is http, which is not proxied).
+  for (const extra of [{}, { HTTPS_PROXY: 'http://127.0.0.1:9' }] as Array<Record<string, string>>) {
+    const { result: r, report } = await withProbe(COUNT_CONTEXTS, 'n', (nodeOptions) => eic(['list'], { NODE_OPTIONS: nodeOptions, ...extra }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^web-1\ti-0123456789abcdef0\t/m);
+    assert.equal(report, '0', JSON.stringify(extra));
   }
 });
 

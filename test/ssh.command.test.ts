@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
 import { eicBin } from './helpers/paths.js';
 import { finished, runEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { withBuiltinsProbe } from './helpers/preload-probe.js';
 
 describe('eic ssh -- command (sandbox)', () => {
   let sb: Sandbox;
@@ -38,24 +38,14 @@ describe('eic ssh -- command (sandbox)', () => {
   });
 
   it('-v breaks the connect time down by phase, and timing it loads no perf_hooks', async () => {
-    // A preload records the built-in modules the process loaded.
-    const dir = mkdtempSync(join(tmpdir(), 'eic-phases-'));
-    try {
-      const preload = join(dir, 'preload.cjs');
-      const out = join(dir, 'builtins.txt');
-      writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`);
-      const r = await runEic(['ssh', '-v', id, '--', 'true'], { ...env, NODE_OPTIONS: `--require ${preload}` });
-      assert.equal(r.code, 0, r.stderr);
-      const m = /timing: startup (\d+) ms, discovery [^,]* (\d+) ms, websocket (\d+) ms, ssh handshake (\d+) ms, auth (\d+) ms, .*total (\d+) ms/.exec(r.stderr);
-      assert.ok(m, r.stderr);
-      const [startup, discovery, websocket, handshake, auth, total] = m.slice(1).map(Number);
-      assert.ok(startup > 0 && total >= startup + discovery + websocket + handshake + auth - 5, m[0]);
-      const builtins = readFileSync(out, 'utf8');
-      assert.match(builtins, /NativeModule tls\n/, 'the list is the real one');
-      assert.doesNotMatch(builtins, /NativeModule perf_hooks/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { result: r, report: builtins } = await withBuiltinsProbe((nodeOptions) => runEic(['ssh', '-v', id, '--', 'true'], { ...env, NODE_OPTIONS: nodeOptions }));
+    assert.equal(r.code, 0, r.stderr);
+    const m = /timing: startup (\d+) ms, discovery [^,]* (\d+) ms, websocket (\d+) ms, ssh handshake (\d+) ms, auth (\d+) ms, .*total (\d+) ms/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    const [startup, discovery, websocket, handshake, auth, total] = m.slice(1).map(Number);
+    assert.ok(startup > 0 && total >= startup + discovery + websocket + handshake + auth - 5, m[0]);
+    assert.match(builtins, /NativeModule tls\n/, 'the list is the real one');
+    assert.doesNotMatch(builtins, /NativeModule perf_hooks/);
   });
 
   it('exits with the remote status (3)', async () => {
