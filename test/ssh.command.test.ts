@@ -9,36 +9,24 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.js';
+import { describe, it } from 'node:test';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
 import { eicBin } from './helpers/paths.js';
-import { finished, runEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { finished, runEic, useSandboxCli } from './helpers/tunnel-harness.js';
 import { withBuiltinsProbe } from './helpers/preload-probe.js';
 
 describe('eic ssh -- command (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  let env: NodeJS.ProcessEnv;
-  let id: string;
-
-  before(async () => {
-    ({ sb, home, id, env } = await startSandboxCli());
-  });
-  after(async () => {
-    await sb.close();
-    home.cleanup();
-  });
+  const cli = useSandboxCli();
 
   it('prints the output, keeps stderr apart, and exits 0', async () => {
-    const r = await runEic(['ssh', id, '--', 'echo out-$((6*7)); echo to-stderr >&2; whoami'], env);
+    const r = await runEic(['ssh', cli.id, '--', 'echo out-$((6*7)); echo to-stderr >&2; whoami'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'out-42\nec2-user\n');
     assert.match(r.stderr, /^to-stderr$/m);
   });
 
   it('-v breaks the connect time down by phase, and timing it loads no perf_hooks', async () => {
-    const { result: r, report: builtins } = await withBuiltinsProbe((nodeOptions) => runEic(['ssh', '-v', id, '--', 'true'], { ...env, NODE_OPTIONS: nodeOptions }));
+    const { result: r, report: builtins } = await withBuiltinsProbe((nodeOptions) => runEic(['ssh', '-v', cli.id, '--', 'true'], { ...cli.env, NODE_OPTIONS: nodeOptions }));
     assert.equal(r.code, 0, r.stderr);
     const m = /timing: startup (\d+) ms, discovery [^,]* (\d+) ms, websocket (\d+) ms, ssh handshake (\d+) ms, auth (\d+) ms, .*total (\d+) ms/.exec(r.stderr);
     assert.ok(m, r.stderr);
@@ -49,42 +37,42 @@ describe('eic ssh -- command (sandbox)', () => {
   });
 
   it('exits with the remote status (3)', async () => {
-    const r = await runEic(['ssh', id, '--', 'exit 3'], env);
+    const r = await runEic(['ssh', cli.id, '--', 'exit 3'], cli.env);
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stdout.length, 0);
   });
 
   it('reaches the instance by Name tag and user@ form', async () => {
-    const r = await runEic(['ssh', 'ec2-user@web-1', '--', 'echo', 'by-name'], env);
+    const r = await runEic(['ssh', 'ec2-user@web-1', '--', 'echo', 'by-name'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'by-name\n');
   });
 
   it('reaches instances by private IPv4, private DNS name and IPv6 address', async () => {
     for (const [target, instance] of [['10.0.1.10', 'i-0123456789abcdef0'], ['ip-10-0-2-21.ec2.internal', 'i-0123456789abcdef2'], ['fd00:10:1:1::10', 'i-0fedcba9876543210']]) {
-      const r = await runEic(['ssh', target, '--', 'echo', `reached-${target}`], env);
+      const r = await runEic(['ssh', target, '--', 'echo', `reached-${target}`], cli.env);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.toString(), `reached-${target}\n`);
       // The host key is pinned under the instance id, whatever address was typed.
-      assert.match(readFileSync(env.EIC_KNOWN_HOSTS!, 'utf8'), new RegExp(`^${instance} ssh-ed25519 `, 'm'));
+      assert.match(readFileSync(cli.env.EIC_KNOWN_HOSTS!, 'utf8'), new RegExp(`^${instance} ssh-ed25519 `, 'm'));
     }
   });
 
   it('joins arguments with spaces, as OpenSSH does', async () => {
-    const r = await runEic(['ssh', id, '--', 'printf', '%s,', 'a', 'b c'], env);
+    const r = await runEic(['ssh', cli.id, '--', 'printf', '%s,', 'a', 'b c'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'a,b,c,');
   });
 
   it('pipes stdin through, with its EOF', async () => {
     const data = randomBytes(1_500_000);
-    const r = await runEic(['ssh', id, '--', 'sha256sum; wc -c'], env, data);
+    const r = await runEic(['ssh', cli.id, '--', 'sha256sum; wc -c'], cli.env, data);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), `${createHash('sha256').update(data).digest('hex')}  -\n0\n`);
   });
 
   it('keeps V8\'s young generation at its starting size while 64 MiB come down (the -v memory line)', async () => {
-    const r = await runEic(['ssh', '-v', id, '--', 'head -c 64M /dev/zero'], env);
+    const r = await runEic(['ssh', '-v', cli.id, '--', 'head -c 64M /dev/zero'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.length, 64 * 1024 * 1024);
     // main.ts stops V8 growing the young generation past two 1 MiB semi-spaces; left to grow,
@@ -95,43 +83,43 @@ describe('eic ssh -- command (sandbox)', () => {
   });
 
   it('exits 128+n when the remote command is killed by a signal', async () => {
-    const r = await runEic(['ssh', id, '--', 'kill -KILL $$'], env);
+    const r = await runEic(['ssh', cli.id, '--', 'kill -KILL $$'], cli.env);
     assert.equal(r.code, 128 + 9, r.stderr);
   });
 
   it('allocates a pty for a command only with -t', async () => {
-    const forced = await runEic(['ssh', id, '-t', '--', 'tty; echo "term=$TERM"'], { ...env, TERM: 'xterm-256color' });
+    const forced = await runEic(['ssh', cli.id, '-t', '--', 'tty; echo "term=$TERM"'], { ...cli.env, TERM: 'xterm-256color' });
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout.toString(), /^\/dev\/pts\/\d+\r\nterm=xterm-256color\r\n$/);
-    const plain = await runEic(['ssh', id, '--', 'tty'], env);
+    const plain = await runEic(['ssh', cli.id, '--', 'tty'], cli.env);
     assert.equal(plain.code, 1, plain.stderr);
     assert.equal(plain.stdout.toString(), 'not a tty\n');
   });
 
   it('stops when the reader of its output goes away (| head), like ssh on SIGPIPE', async () => {
-    const child = spawn('bash', ['-c', `set -o pipefail; '${process.execPath}' '${eicBin}' ssh ${id} -- yes | head -2; echo "status=$?"`], { env });
+    const child = spawn('bash', ['-c', `set -o pipefail; '${process.execPath}' '${eicBin}' ssh ${cli.id} -- yes | head -2; echo "status=$?"`], { env: cli.env });
     const r = await finished(child);
     assert.equal(r.stdout.toString(), 'y\ny\nstatus=141\n', r.stderr);
   });
 
   it('exits 255 when the tunnel is refused', async () => {
-    sb.faults.set(EICE_A, { kind: 'refuse', status: 403, message: 'User is not authorized to perform: ec2-instance-connect:OpenTunnel' }, { once: true });
-    const r = await runEic(['ssh', id, '--', 'echo never'], env);
+    cli.sb.faults.set(EICE_A, { kind: 'refuse', status: 403, message: 'User is not authorized to perform: ec2-instance-connect:OpenTunnel' }, { once: true });
+    const r = await runEic(['ssh', cli.id, '--', 'echo never'], cli.env);
     assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.length, 0);
     assert.match(r.stderr, /eic: OpenTunnel refused \(403\): User is not authorized/);
   });
 
   it('exits 255 when the tunnel drops before the SSH handshake', async () => {
-    sb.faults.set(EICE_A, { kind: 'drop', afterBytes: 0 }, { once: true });
-    const r = await runEic(['ssh', id, '--', 'echo never'], env);
+    cli.sb.faults.set(EICE_A, { kind: 'drop', afterBytes: 0 }, { once: true });
+    const r = await runEic(['ssh', cli.id, '--', 'echo never'], cli.env);
     assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.length, 0);
     assert.match(r.stderr, /^eic: .*(tunnel|connection)/m);
   });
 
   it('exits 2 for a bad -L spec, before any AWS call', async () => {
-    const r = await runEic(['ssh', id, '-L', 'nonsense', '--', 'true'], env);
+    const r = await runEic(['ssh', cli.id, '-L', 'nonsense', '--', 'true'], cli.env);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /bad -L "nonsense"/);
   });

@@ -10,8 +10,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.js';
-import { finished, spawnEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { finished, spawnEic, useSandboxCli } from './helpers/tunnel-harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -26,16 +25,12 @@ function peakRssMiB(pid: number): number | undefined {
 }
 
 describe('eic ssh -- command output (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  let env: NodeJS.ProcessEnv;
-  let id: string;
+  const cli = useSandboxCli();
   let dir: string;
   let file: string;
   let digest: string;
 
   before(async () => {
-    ({ sb, home, id, env } = await startSandboxCli());
     // A file the instance's ec2-user can read (the sandbox's sshd runs on this machine).
     dir = mkdtempSync(join(tmpdir(), 'eic-ssh-output-'));
     chmodSync(dir, 0o755);
@@ -45,13 +40,11 @@ describe('eic ssh -- command output (sandbox)', () => {
     digest = createHash('sha256').update(data).digest('hex');
   });
   after(async () => {
-    await sb.close();
-    home.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('48 MiB into a pipe arrive intact, with stderr apart and exit status 0', async () => {
-    const child = spawnEic(['ssh', id, '--', `cat ${file}; echo done >&2`], env);
+    const child = spawnEic(['ssh', cli.id, '--', `cat ${file}; echo done >&2`], cli.env);
     child.stdin!.end();
     const r = await finished(child);
     assert.equal(r.code, 0, r.stderr);
@@ -64,7 +57,7 @@ describe('eic ssh -- command output (sandbox)', () => {
     const out = join(dir, 'out');
     const fd = openSync(out, 'w');
     try {
-      const child = spawnEic(['ssh', id, '--', `cat ${file}`], env, { stdio: ['ignore', fd, 'pipe'] });
+      const child = spawnEic(['ssh', cli.id, '--', `cat ${file}`], cli.env, { stdio: ['ignore', fd, 'pipe'] });
       const r = await finished(child);
       assert.equal(r.code, 0, r.stderr);
     } finally {
@@ -79,8 +72,8 @@ describe('eic ssh -- command output (sandbox)', () => {
     try {
       // Each line waits until the one before has been written locally: what eic writes must
       // then be in the order the remote command wrote it.
-      const child = spawnEic(['ssh', id, '--', 'for i in 1 2 3 4 5; do echo out$i; sleep 0.1; echo err$i >&2; sleep 0.1; done'],
-        env, { stdio: ['ignore', fd, fd] });
+      const child = spawnEic(['ssh', cli.id, '--', 'for i in 1 2 3 4 5; do echo out$i; sleep 0.1; echo err$i >&2; sleep 0.1; done'],
+        cli.env, { stdio: ['ignore', fd, fd] });
       const r = await finished(child);
       assert.equal(r.code, 0);
     } finally {
@@ -91,7 +84,7 @@ describe('eic ssh -- command output (sandbox)', () => {
   });
 
   it('a slow reader holds eic\'s memory down; closing the pipe ends it with 141 (SIGPIPE)', async () => {
-    const child = spawnEic(['ssh', id, '--', 'head -c 400M /dev/zero'], env);
+    const child = spawnEic(['ssh', cli.id, '--', 'head -c 400M /dev/zero'], cli.env);
     child.stdin!.end();
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });

@@ -5,40 +5,28 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.js';
-import { runEic, startSandboxCli } from './helpers/tunnel-harness.js';
+import { describe, it } from 'node:test';
+import { runEic, useSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  let env: NodeJS.ProcessEnv;
-  let id: string;
-
-  before(async () => {
-    ({ sb, home, id, env } = await startSandboxCli());
-  });
-  after(async () => {
-    await sb.close();
-    home.cleanup();
-  });
+  const cli = useSandboxCli();
 
   it('says the tunnel reached its maximum duration when that ends the session', async () => {
-    const r = await runEic(['ssh', id, '--max-tunnel-duration', '3', '--', 'echo started; sleep 30; echo never'], env);
+    const r = await runEic(['ssh', cli.id, '--max-tunnel-duration', '3', '--', 'echo started; sleep 30; echo never'], cli.env);
     assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.toString(), 'started\n');
-    assert.match(r.stderr, new RegExp(`^eic: the session with ${id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\)`, 'm'));
+    assert.match(r.stderr, new RegExp(`^eic: the session with ${cli.id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\)`, 'm'));
   });
 
   it('names an OS user the instance does not have (InvalidArgsException)', async () => {
-    const r = await runEic(['ssh', `nosuchuser@${id}`, '--', 'true'], env);
+    const r = await runEic(['ssh', `nosuchuser@${cli.id}`, '--', 'true'], cli.env);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for nosuchuser@${id}: OS user nosuchuser does not exist`, 'm'));
+    assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for nosuchuser@${cli.id}: OS user nosuchuser does not exist`, 'm'));
     assert.match(r.stderr, /check the OS user name \(-u\)/);
   });
 
   it('lets -u win over user@, as -l does in OpenSSH', async () => {
-    const r = await runEic(['ssh', `nosuchuser@${id}`, '-u', 'ec2-user', '--', 'whoami'], env);
+    const r = await runEic(['ssh', `nosuchuser@${cli.id}`, '-u', 'ec2-user', '--', 'whoami'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'ec2-user\n');
   });

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:chi
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
@@ -133,4 +134,18 @@ export async function startSandboxCli(opts: { pin?: boolean } = {}): Promise<San
   const knownHosts = join(home.home, 'known_hosts');
   if (opts.pin) writeFileSync(knownHosts, `${id} ${sb.hostPublicKey(id)}\n`);
   return { sb, home, id, env: eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: knownHosts }), knownHosts };
+}
+
+/**
+ * startSandboxCli() for the enclosing suite: started before its tests (ahead of the suite's own
+ * before hooks) and closed after them. Its fields are there from the first test on.
+ */
+export function useSandboxCli(opts: { pin?: boolean } = {}): SandboxCli {
+  const cli = {} as SandboxCli;
+  before(async () => { Object.assign(cli, await startSandboxCli(opts)); });
+  after(async () => {
+    await cli.sb?.close();
+    cli.home?.cleanup();
+  });
+  return cli;
 }
