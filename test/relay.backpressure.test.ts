@@ -1,30 +1,22 @@
 // relay() keeps memory bounded whatever either side does, and is exact to the last byte: a
 // stalled endpoint pauses the local reader, a slow local reader pauses the WebSocket, and
 // 64 MiB each way at once arrive with equal SHA-256. Bounds are on buffered bytes, not time.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type WebSocket from 'ws';
-import { connectTunnel } from '../src/tunnel/connect.js';
 import { relay, SEND_HIGH_WATER } from '../src/tunnel/relay.js';
 import { hashStream, randomSource, serverReceive, serverSend, tcpPair } from './helpers/byte-streams.js';
-import { startTestEndpoint, type ServerConn, type TestEndpoint } from './helpers/tunnel-endpoint.js';
+import type { ServerConn } from './helpers/tunnel-endpoint.js';
+import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
 
 const MiB = 1024 * 1024;
 /** Generous: the relay aims for ≤ 1 MiB + one chunk queued towards the endpoint. */
 const BOUND = 4 * MiB;
 
-let ep: TestEndpoint;
-before(async () => { ep = await startTestEndpoint(); });
-after(async () => { await ep.close(); });
-
-async function open(): Promise<{ ws: WebSocket; conn: ServerConn }> {
-  const [ws, conn] = await Promise.all([connectTunnel({ url: ep.url, ca: ep.ca }), ep.nextConnection()]);
-  return { ws, conn };
-}
+const open = useTunnelEndpoint();
 
 function assertDataFrames(conn: ServerConn): void {
   const data = conn.frames.filter((f) => f.opcode === 0x2);

@@ -1,27 +1,18 @@
 // relay() over a real TLS WebSocket and a real loopback TCP connection, in every close order:
 // who ends first, how the endpoint ends (1000, an error code, a text frame, a TCP drop), local
 // failures, keep-alive. Frames the client sends are read off the wire and checked each time.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type WebSocket from 'ws';
-import { EicError } from '../src/errors.js';
-import { connectTunnel } from '../src/tunnel/connect.js';
 import { relay } from '../src/tunnel/relay.js';
 import { collect, hashStream as hashStreamOf, serverReceive, serverSend, sha256, tcpPair } from './helpers/byte-streams.js';
-import { startTestEndpoint, type FrameRecord, type ServerConn, type TestEndpoint } from './helpers/tunnel-endpoint.js';
+import type { FrameRecord } from './helpers/tunnel-endpoint.js';
 import { eicErrorOf } from './helpers/eic-error.js';
+import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
 
-let ep: TestEndpoint;
-before(async () => { ep = await startTestEndpoint(); });
-after(async () => { await ep.close(); });
-
-async function open(): Promise<{ ws: WebSocket; conn: ServerConn }> {
-  const [ws, conn] = await Promise.all([connectTunnel({ url: ep.url, ca: ep.ca }), ep.nextConnection()]);
-  return { ws, conn };
-}
+const open = useTunnelEndpoint();
 
 /** Data frames binary, 1..65,000 bytes, unfragmented and masked; nothing after the close frame. */
 function assertFrames(frames: FrameRecord[]): void {

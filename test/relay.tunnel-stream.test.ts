@@ -1,26 +1,17 @@
 // tunnelStream(): the tunnel as a Duplex (what ssh2 gets as `sock`), over real TLS. Same rules
 // as relay(): exact bytes both ways, frames within limits, backpressure through the stream,
 // end() closes with 1000, endpoint failures destroy the stream with the EicError.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import type WebSocket from 'ws';
 import { EicError } from '../src/errors.js';
-import { connectTunnel } from '../src/tunnel/connect.js';
 import { SEND_HIGH_WATER, tunnelStream } from '../src/tunnel/relay.js';
 import { collect, hashStream, randomSource, serverReceive, serverSend } from './helpers/byte-streams.js';
-import { startTestEndpoint, type ServerConn, type TestEndpoint } from './helpers/tunnel-endpoint.js';
+import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
 
 const MiB = 1024 * 1024;
-let ep: TestEndpoint;
-before(async () => { ep = await startTestEndpoint(); });
-after(async () => { await ep.close(); });
-
-async function open(): Promise<{ ws: WebSocket; conn: ServerConn }> {
-  const [ws, conn] = await Promise.all([connectTunnel({ url: ep.url, ca: ep.ca }), ep.nextConnection()]);
-  return { ws, conn };
-}
+const open = useTunnelEndpoint();
 
 test('16 MiB each way through the Duplex with equal SHA-256; end() closes with 1000', async () => {
   const { ws, conn } = await open();
