@@ -2,7 +2,7 @@
 // relay, all measured in one run on the same sandbox and sshd (these machines are shared and
 // noisy, so only same-run ratios mean anything). Writes bench/RESULTS.md.
 //
-// Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (3), EIC_BENCH_SLOW_MB (100).
+// Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (5), EIC_BENCH_SLOW_MB (100), EIC_BENCH_LAT_REPS (11).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,8 +18,10 @@ import { cpBench } from './cp.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
 const MB = Number(process.env.EIC_BENCH_MB ?? 1024);
-const REPS = Number(process.env.EIC_BENCH_REPS ?? 3);
+const REPS = Number(process.env.EIC_BENCH_REPS ?? 5);
 const SLOW_MB = Number(process.env.EIC_BENCH_SLOW_MB ?? 100);
+// Start-up times move by tens of ms from one minute to the next here: more runs, a steadier median.
+const LAT_REPS = Number(process.env.EIC_BENCH_LAT_REPS ?? 11);
 const log = (s) => process.stderr.write(s + '\n');
 
 const config = defaultConfig();
@@ -121,7 +123,7 @@ try {
 
   log('bench: start-up and connect latency');
   const lat = { version: [], node: [], connect: [], direct: [], list: [], nodeCas: [], versionCas: [], phases: '' };
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < LAT_REPS; i++) {
     lat.node.push((await timed(process.execPath, ['-e', '0'])).ms);
     if (machineCas) {
       const casEnv = { ...env, NODE_EXTRA_CA_CERTS: machineCas };
@@ -143,7 +145,7 @@ try {
     date: new Date().toISOString().slice(0, 10),
   };
   writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, cp: cp.rows, lat: {
-    version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list),
+    reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
   log('bench: wrote bench/RESULTS.md');
