@@ -60,7 +60,7 @@ ${slowRows.join('\n')}
 |---|---|---|---|
 ${cpRows.join('\n')}
 
-## Start-up and connect latency (median of 7, whole process, cold)
+## Start-up and connect latency (median of ${lat.reps}, whole process, cold)
 
 | what | ms | target |
 |---|---|---|
