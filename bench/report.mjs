@@ -6,7 +6,7 @@ const ok = (pass) => (pass ? 'met' : '**missed**');
 /** Issue 3's memory target (≤ 64 MiB) is for eic proxy and eic tunnel; issue 4 sets none for eic ssh. */
 const hasRssTarget = (name) => name.includes('eic proxy') || name.includes('eic tunnel');
 
-export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, cp, lat, machine }) {
+export function writeResults(file, { MB, REPS, SLOW_MB, results, floor, slow, cp, lat, machine }) {
   const direct = results['OpenSSH direct'].mbps;
   const naive = results['ssh + naive ws relay'].mbps;
   const rows = Object.entries(results).map(([name, r]) => {
@@ -26,6 +26,8 @@ export function writeResults(file, { MB, REPS, SLOW_MB, results, slow, cp, lat, 
     const scp = cpRate[`scp + eic proxy ${dir}`];
     return `| ${dir} | ${eic.toFixed(0)} | ${scp.toFixed(0)} | ${(eic / scp).toFixed(2)}× |`;
   });
+  const cpuOf = (name) => results[name].cpuPerGiB.toFixed(2);
+  const awsOf = (name) => results[name].sbCpuPerGiB.toFixed(2);
   const previousNotes = notesOf(file);
   const text = `# Benchmark results
 
@@ -47,6 +49,23 @@ two cores; on AWS that work happens elsewhere. RSS is the eic process's peak; �
 | path | MB/s | vs OpenSSH direct | vs naive relay | CPU per GiB | AWS side CPU per GiB | peak RSS | target |
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+## The floor: Node's TLS and sockets with nothing of eic (${MB} MiB, median of 3)
+
+bench/floor.mjs runs the tunnel's byte path in three bare Node processes on loopback: a TLS
+server writing 64 KiB at a time from one buffer, a relay that reads it (\`onread\` into one
+reused buffer, as eic does), copies each turn's reads into a 256 KiB batch and writes that to a
+TCP socket, with no WebSocket framing at all, and a sink that discards. CPU is counted from the
+TLS handshake on. It is what the byte path costs in Node with nothing else in it, in eic's place
+and in the endpoint's; the right-hand column is what eic and the sandbox spent in the table above.
+
+| process | work per byte | CPU per GiB | in the tunnel above |
+|---|---|---|---|
+| relay | TLS read and decrypt, copy, TCP write | ${floor.relay.toFixed(2)} s | eic tunnel ${cpuOf('ssh + eic tunnel')} s, eic proxy ${cpuOf('ssh + eic proxy')} s |
+| TLS sender | encrypt, TLS write | ${floor.sender.toFixed(2)} s | the sandbox's endpoint (and its TCP reads) ${awsOf('ssh + eic tunnel')} s |
+| sink | TCP read | ${floor.sink.toFixed(2)} s | |
+
+The three alone move ${floor.mbps.toFixed(0)} MB/s through the relay.
 
 ## Memory with a slow reader (~10 MB/s), ${SLOW_MB} MiB
 

@@ -14,6 +14,7 @@ import { watchRss } from './rss.mjs';
 import { benchEnv, slowReaderCase, startTunnel } from './cases.mjs';
 import { writeResults } from './report.mjs';
 import { cpBench } from './cp.mjs';
+import { nodeFloor } from './floor.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -111,6 +112,11 @@ try {
     r.sbCpuPerGiB = median(r.sbCpu) / (MB / 1024);
   }
 
+  log('bench: the floor, Node\'s TLS and sockets alone');
+  const floors = [];
+  for (let r = 0; r < 3; r++) floors.push(await nodeFloor({ MB, dir: tmp }));
+  const floor = Object.fromEntries(Object.keys(floors[0]).map((k) => [k, median(floors.map((f) => f[k]))]));
+
   log(`bench: slow reader (~10 MB/s), ${SLOW_MB} MiB`);
   const slow = {
     'ssh + eic proxy': await slowReaderCase('ssh', [...sshBase, '-o', `ProxyCommand=${wrap(`${process.execPath} ${EIC} proxy %h %p`)}`, `ec2-user@${inst}`, `head -c ${SLOW_MB}M /dev/zero`], env, () => Number(readFileSync(rssFile, 'utf8')), rssFile),
@@ -144,7 +150,7 @@ try {
     ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     date: new Date().toISOString().slice(0, 10),
   };
-  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, slow, cp: cp.rows, lat: {
+  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, cp: cp.rows, lat: {
     reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
