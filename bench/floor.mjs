@@ -4,8 +4,9 @@
 // Three processes on loopback, as in the tunnel: a TLS server writing `MB` MiB in 64 KiB writes
 // from one reused buffer (all the endpoint must do per byte: encrypt and send), a relay that
 // reads it (TLS with `onread` into one reused 16 KiB buffer, as eic does), copies each turn's
-// reads into a 256 KiB batch and writes that to a TCP socket (all eic tunnel must do per byte,
-// without any WebSocket framing), and a sink that discards. Each reports its CPU from the moment
+// reads into a 256 KiB batch and writes that to a TCP socket or to its stdout, a pipe (all that
+// eic tunnel or eic proxy must do per byte, without any WebSocket framing), and a sink that
+// discards what it reads from that socket or pipe. Each reports its CPU from the moment
 // the TLS connection is up, so the processes' start-up is not in the figures.
 //
 // Run as a module (nodeFloor) by run.mjs; the roles are this same file run as a child.
@@ -40,8 +41,9 @@ function sender(bytes, keyFile, certFile) {
   srv.listen(0, '127.0.0.1', () => report({ port: srv.address().port }));
 }
 
+/** `sinkPort` 0: write to stdout, a pipe to the sink (as eic proxy writes to ssh). */
 function relay(tlsPort, sinkPort) {
-  const out = netConnect({ port: sinkPort, host: '127.0.0.1' });
+  const out = sinkPort ? netConnect({ port: sinkPort, host: '127.0.0.1' }) : process.stdout;
   const spare = [];
   let batch = Buffer.allocUnsafeSlow(BATCH);
   let length = 0;
@@ -72,12 +74,14 @@ function relay(tlsPort, sinkPort) {
   s.on('end', () => { flush(); out.end(() => report({ cpu: cpuSince(c0), secs: (performance.now() - t0) / 1000 })); });
 }
 
-function sink() {
-  const srv = netServer((s) => {
-    const c0 = process.cpuUsage();
-    s.on('data', () => {});
-    s.on('end', () => { report({ cpu: cpuSince(c0) }); srv.close(); });
-  });
+function sink(fromStdin) {
+  const drain = (s, done) => {
+    let c0;
+    s.on('data', () => { c0 ??= process.cpuUsage(); });
+    s.on('end', () => { report({ cpu: cpuSince(c0) }); done?.(); });
+  };
+  if (fromStdin) return void drain(process.stdin);
+  const srv = netServer((s) => drain(s, () => srv.close()));
   srv.listen(0, '127.0.0.1', () => report({ port: srv.address().port }));
 }
 
@@ -87,10 +91,11 @@ const next = (child) => new Promise((resolve, reject) => {
 });
 
 /**
- * Send `MB` MiB through sender → relay → sink; resolves with the relay's MB/s and each process's CPU
- * seconds per GiB. The sender's key and certificate (made as the sandbox makes its own) go to `dir`.
+ * Send `MB` MiB through sender → relay → sink, the last leg over TCP or (`pipe`) a pipe; resolves
+ * with the relay's MB/s and each process's CPU seconds per GiB. The sender's key and certificate
+ * (made as the sandbox makes its own) go to `dir`.
  */
-export async function nodeFloor({ MB, dir }) {
+export async function nodeFloor({ MB, dir, pipe = false }) {
   const tls = await generateSandboxTls();
   const keyFile = join(dir, 'floor-key.pem');
   const certFile = join(dir, 'floor-cert.pem');
@@ -98,12 +103,26 @@ export async function nodeFloor({ MB, dir }) {
   writeFileSync(certFile, tls.certPem);
   const bytes = MB * 1024 * 1024;
   const children = [];
-  const start = (...args) => { const c = fork(self, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }); children.push(c); return c; };
+  const start = (args, stdio = ['ignore', 'ignore', 'inherit', 'ipc']) => {
+    const c = fork(self, args, { stdio });
+    children.push(c);
+    return c;
+  };
   try {
-    const snd = start('sender', String(bytes), keyFile, certFile);
-    const snk = start('sink');
-    const [{ port: tlsPort }, { port: sinkPort }] = await Promise.all([next(snd), next(snk)]);
-    const rel = start('relay', String(tlsPort), String(sinkPort));
+    const snd = start(['sender', String(bytes), keyFile, certFile]);
+    let rel;
+    let snk;
+    if (pipe) {
+      // As ssh and its ProxyCommand: one pipe from the relay's stdout to the sink's stdin.
+      const [{ port: tlsPort }] = await Promise.all([next(snd)]);
+      rel = start(['relay', String(tlsPort), '0'], ['ignore', 'pipe', 'inherit', 'ipc']);
+      snk = start(['sink', 'stdin'], [rel.stdout, 'ignore', 'inherit', 'ipc']);
+      rel.stdout.destroy(); // ours was only to hand on
+    } else {
+      snk = start(['sink']);
+      const [{ port: tlsPort }, { port: sinkPort }] = await Promise.all([next(snd), next(snk)]);
+      rel = start(['relay', String(tlsPort), String(sinkPort)]);
+    }
     const [s, r, k] = await Promise.all([next(snd), next(rel), next(snk)]);
     const perGiB = (cpu) => cpu / (MB / 1024);
     return { mbps: MB / r.secs, sender: perGiB(s.cpu), relay: perGiB(r.cpu), sink: perGiB(k.cpu) };
@@ -115,4 +134,4 @@ export async function nodeFloor({ MB, dir }) {
 const [role, ...args] = process.argv.slice(2);
 if (process.send && role === 'sender') sender(Number(args[0]), args[1], args[2]);
 else if (process.send && role === 'relay') relay(Number(args[0]), Number(args[1]));
-else if (process.send && role === 'sink') sink();
+else if (process.send && role === 'sink') sink(args[0] === 'stdin');

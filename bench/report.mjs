@@ -55,17 +55,19 @@ ${rows.join('\n')}
 bench/floor.mjs runs the tunnel's byte path in three bare Node processes on loopback: a TLS
 server writing 64 KiB at a time from one buffer, a relay that reads it (\`onread\` into one
 reused buffer, as eic does), copies each turn's reads into a 256 KiB batch and writes that to a
-TCP socket, with no WebSocket framing at all, and a sink that discards. CPU is counted from the
-TLS handshake on. It is what the byte path costs in Node with nothing else in it, in eic's place
-and in the endpoint's; the right-hand column is what eic and the sandbox spent in the table above.
+TCP socket or to a pipe, with no WebSocket framing at all, and a sink that discards. CPU is
+counted from the TLS handshake on. It is what the byte path costs in Node with nothing else in
+it, in eic's place and in the endpoint's; the right-hand column is what eic and the sandbox spent
+in the table above.
 
 | process | work per byte | CPU per GiB | in the tunnel above |
 |---|---|---|---|
-| relay | TLS read and decrypt, copy, TCP write | ${floor.relay.toFixed(2)} s | eic tunnel ${cpuOf('ssh + eic tunnel')} s, eic proxy ${cpuOf('ssh + eic proxy')} s |
-| TLS sender | encrypt, TLS write | ${floor.sender.toFixed(2)} s | the sandbox's endpoint (and its TCP reads) ${awsOf('ssh + eic tunnel')} s |
-| sink | TCP read | ${floor.sink.toFixed(2)} s | |
+| relay to TCP | TLS read and decrypt, copy, TCP write | ${floor.tcp.relay.toFixed(2)} s | eic tunnel ${cpuOf('ssh + eic tunnel')} s |
+| relay to a pipe | TLS read and decrypt, copy, pipe write | ${floor.pipe.relay.toFixed(2)} s | eic proxy ${cpuOf('ssh + eic proxy')} s |
+| TLS sender | encrypt, TLS write | ${floor.tcp.sender.toFixed(2)} s | the sandbox's endpoint (and its TCP reads) ${awsOf('ssh + eic tunnel')} s |
+| sink | TCP read / pipe read | ${floor.tcp.sink.toFixed(2)} s / ${floor.pipe.sink.toFixed(2)} s | |
 
-The three alone move ${floor.mbps.toFixed(0)} MB/s through the relay.
+The three alone move ${floor.tcp.mbps.toFixed(0)} MB/s through the relay to TCP, ${floor.pipe.mbps.toFixed(0)} MB/s to a pipe.
 
 ## Memory with a slow reader (~10 MB/s), ${SLOW_MB} MiB
 

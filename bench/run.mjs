@@ -113,9 +113,13 @@ try {
   }
 
   log('bench: the floor, Node\'s TLS and sockets alone');
-  const floors = [];
-  for (let r = 0; r < 3; r++) floors.push(await nodeFloor({ MB, dir: tmp }));
-  const floor = Object.fromEntries(Object.keys(floors[0]).map((k) => [k, median(floors.map((f) => f[k]))]));
+  const floors = { tcp: [], pipe: [] };
+  for (let r = 0; r < 3; r++) {
+    floors.tcp.push(await nodeFloor({ MB, dir: tmp }));
+    floors.pipe.push(await nodeFloor({ MB, dir: tmp, pipe: true }));
+  }
+  const medians = (runs) => Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((f) => f[k]))]));
+  const floor = { tcp: medians(floors.tcp), pipe: medians(floors.pipe) };
 
   log(`bench: slow reader (~10 MB/s), ${SLOW_MB} MiB`);
   const slow = {
