@@ -17,7 +17,7 @@ if (files.length === 0) {
 }
 // Tests run the CLI as users do, from the bundle (bin/eic.js): rebuild it when a source is newer,
 // so that `tsc` alone followed by this script never tests a stale CLI.
-if (newestSource('src') > mtime('dist/bundle/main.js')) {
+if (newestSource('src') > mtime('dist/bundle/main.cjs')) {
   const b = spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }

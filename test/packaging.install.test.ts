@@ -46,7 +46,7 @@ test('the tarball holds the built CLI and no tests or TypeScript sources', async
   const r = await sh('tar', ['-tzf', tarball], work);
   assert.equal(r.code, 0, r.stderr);
   const files = r.stdout.split('\n').filter(Boolean);
-  for (const f of ['package/bin/eic.js', 'package/bin/package.json', 'package/package.json', 'package/dist/bundle/eic.cjs', 'package/dist/bundle/main.js']) {
+  for (const f of ['package/bin/eic.js', 'package/bin/package.json', 'package/package.json', 'package/dist/bundle/eic.cjs', 'package/dist/bundle/main.cjs']) {
     assert.ok(files.includes(f), f);
   }
   assert.deepEqual(files.filter((f) => /^package\/(dist\/test|dist\/src|test|src|scripts|bench)\//.test(f)), []);

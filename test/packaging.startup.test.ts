@@ -1,7 +1,8 @@
 // Start-up stays light: `eic --version` and `eic --help` load commander and eic's own command
 // files, and none of the heavy packages (AWS SDK, ws, ssh2, prompts). Every resolved module is
-// logged by a resolve hook preloaded with `node --import` (see module-log-hooks.ts). The CLI is
-// a bundle split into chunks: the bundler's metafile says which packages each chunk holds.
+// logged by a preload given with `node --import` (module-log-register.ts: require() and ES
+// module resolution alike). The CLI is a bundle split into CommonJS chunks: the bundler's
+// metafile says which packages each chunk holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -44,16 +45,30 @@ async function modulesLoadedBy(args: string[], extraEnv: NodeJS.ProcessEnv = {},
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-test('eic --version is answered by the CommonJS entry: no ES module of the bundle loads at all', async () => {
+/** The bundle's files among `modules`, but its entry (eic.cjs). */
+const chunks = (modules: string[]) => modules.filter((m) => m.includes('/dist/bundle/') && !m.endsWith('/dist/bundle/eic.cjs'));
+
+test('eic --version is answered by the bundle\'s entry: no chunk of the bundle loads at all', async () => {
   for (const flag of ['--version', '-V']) {
     const { stdout, modules } = await modulesLoadedBy([flag]);
     assert.equal(stdout, `${version}\n`);
-    assert.deepEqual(modules.filter((m) => m.includes('/dist/bundle/')), [], flag);
+    assert.ok(modules.some((m) => m.endsWith('/dist/bundle/eic.cjs')), modules.join('\n'));
+    assert.deepEqual(chunks(modules), [], flag);
   }
-  // The control: the hook does see the bundle's modules when a command goes on to the CLI.
+  // The control: the log does show the bundle's chunks when a command goes on to the CLI.
   const { modules } = await modulesLoadedBy(['--version', '--help'], {}, true);
-  assert.ok(modules.some((m) => m.endsWith('/dist/bundle/main.js')), modules.join('\n'));
+  assert.ok(chunks(modules).some((m) => m.endsWith('/dist/bundle/main.cjs')), modules.join('\n'));
   assert.deepEqual(heavy(modules), []);
+});
+
+test('the bundle\'s chunks load as CommonJS, through require(), none through the ES module loader', async () => {
+  // The entry requires main.cjs and each chunk requires the next: no import() anywhere. The
+  // ES module hook logs file: URLs, require() logs paths.
+  for (const args of [['--help'], ['ssh', '--help'], ['cp', '--help']]) {
+    const { modules } = await modulesLoadedBy(args);
+    assert.ok(chunks(modules).some((m) => m.startsWith('/') && m.endsWith('/dist/bundle/main.cjs')), args.join(' '));
+    assert.deepEqual(modules.filter((m) => m.startsWith('file:') && m.includes('/dist/bundle/')), [], args.join(' '));
+  }
 });
 
 test('eic --version into a pipe its reader has already closed: exit 0, no stack trace', () => {

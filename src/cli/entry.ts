@@ -1,8 +1,7 @@
 /**
- * The bundle's entry point, built as CommonJS (dist/bundle/eic.cjs, which bin/eic.js loads).
- * `eic --version` is answered here, before Node starts its ES module loader (~20 ms: the
- * difference between a CommonJS and an ES module entry, and the chunks main.js imports);
- * every other command goes on to the CLI proper, the ES module bundle (main.ts).
+ * The bundle's entry point (dist/bundle/eic.cjs, which bin/eic.js loads). `eic --version` is
+ * answered here, before any chunk of the CLI loads; every other command goes on to the CLI
+ * proper (main.ts, the bundle's main.cjs and the chunks it requires).
  */
 import { isVersionQuery } from './version-query.js';
 

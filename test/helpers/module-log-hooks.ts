@@ -1,8 +1,8 @@
 /**
  * Module resolution hooks (registered by module-log-register.ts with `node --import`): append
- * the URL of every module the program resolves to the file named by EIC_MODULE_LOG. Every
- * package eic uses is entered through an ESM import from eic's own (ESM) code, so a package
- * missing from this log was not loaded.
+ * the URL of every ES module the program resolves to the file named by EIC_MODULE_LOG.
+ * module-log-register.ts logs what require() resolves, so that together a package (or bundle
+ * chunk) missing from the log was not loaded.
  */
 import { appendFileSync } from 'node:fs';
 
