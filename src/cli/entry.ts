@@ -15,5 +15,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'E
 if (typeof EIC_BUNDLE_VERSION === 'string' && isVersionQuery(process.argv.slice(2))) {
   process.stdout.write(`${EIC_BUNDLE_VERSION}\n`);
 } else {
-  void import('./main.js').then((cli) => cli.main());
+  // V8's flags and the code cache come first (prepare.ts); they are loaded here, not above, as
+  // --version needs none of them. Bundled, this file is dist/bundle/eic.cjs, beside the chunks.
+  void import('./prepare.js')
+    .then((p) => p.prepare(typeof EIC_BUNDLE_VERSION === 'string' ? __dirname : undefined))
+    .then(() => import('./main.js'))
+    .then((cli) => cli.main());
 }

@@ -6,7 +6,6 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
 import { processIo, type Io } from './context.js';
 import { eicVersion } from '../version.js';
-import { tuneV8 } from './v8-tuning.js';
 import { isVersionQuery } from './version-query.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -61,12 +60,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** The process's CLI: started by entry.ts (the bundle's entry point, which bin/eic.js loads; it also keeps a closed stdout from crashing). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  // V8 settings (v8-tuning.ts); node:v8 itself takes ~4 ms to load: `eic --version` goes without.
-  const v8 = isVersionQuery(argv) ? undefined : await import('node:v8');
-  if (v8) tuneV8(v8);
+  // (V8's settings were made before this file compiled: prepare.ts.)
   const code = await run(argv, processIo());
   process.exitCode = code;
-  if (v8 && isVerbose(argv)) process.on('exit', () => process.stderr.write(memoryLine(v8)));
+  if (isVerbose(argv)) {
+    const v8 = await import('node:v8');
+    process.on('exit', () => process.stderr.write(memoryLine(v8)));
+  }
 }
 
 /** The `-v` summary of what the process held at most: peak RSS, and the young generation's size. */

@@ -1,6 +1,7 @@
 /**
- * V8 settings made once at start-up (by main.ts, for every command but --version), each for a
- * cost measured in eic's own runs. They must come before the work they shape.
+ * V8 settings made once at start-up (by prepare.ts, for every command but --version, before the
+ * CLI's first chunk compiles), each for a cost measured in eic's own runs. They must come before
+ * the work they shape, and before any code is compiled with the code cache (see prepare.ts).
  */
 import { isIPv6 } from 'node:net';
 

@@ -1,0 +1,91 @@
+// The bundle's chunks compile with a V8 code cache kept in the user's cache directory
+// (src/cli/compile-cache.ts): made by the first run, taken by the next, never taken from a
+// directory others can write to, and off with EIC_COMPILE_CACHE=0. A probe in the child wraps
+// vm.Script to see, for every chunk compiled through the cache, whether V8 got cached data and
+// whether it took it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileCacheDir } from '../src/cli/compile-cache.js';
+import { eicBin, repoRoot } from './helpers/paths.js';
+import { withProbe } from './helpers/preload-probe.js';
+
+const bundleDir = join(repoRoot, 'dist', 'bundle');
+
+const RECORD_SCRIPTS = `
+const vm = require('node:vm');
+const Script = vm.Script;
+const seen = [];
+vm.Script = class extends Script {
+  constructor(code, options) {
+    super(code, options);
+    const file = options && options.filename;
+    if (file && file.includes('/dist/bundle/')) seen.push({ chunk: require('node:path').basename(file), cached: !!options.cachedData, rejected: this.cachedDataRejected === true });
+  }
+};`;
+
+interface Compiled { chunk: string; cached: boolean; rejected: boolean }
+
+/** Run `eic --help` with XDG_CACHE_HOME=`cacheHome`; what the probe saw of the chunks' compiling. */
+async function helpRun(cacheHome: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Compiled[]> {
+  const { result, report } = await withProbe(RECORD_SCRIPTS, 'JSON.stringify(seen)', (nodeOptions) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [eicBin, '--help'], { env: { ...process.env, XDG_CACHE_HOME: cacheHome, NODE_OPTIONS: nodeOptions, ...extraEnv } },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stdout, stderr }));
+  }));
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Usage: eic/);
+  assert.equal(result.stderr, '');
+  return JSON.parse(report) as Compiled[];
+}
+
+function withCacheHome(run: (home: string, dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const home = mkdtempSync(join(tmpdir(), 'eic-cc-'));
+    try {
+      await run(home, compileCacheDir(bundleDir, { XDG_CACHE_HOME: home }, 'linux')!);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  };
+}
+
+test('the first run leaves a code cache for each chunk it compiled; the next run takes all of it', withCacheHome(async (home, dir) => {
+  const first = await helpRun(home);
+  assert.ok(first.some((c) => c.chunk === 'main.cjs'), JSON.stringify(first));
+  assert.ok(first.every((c) => !c.cached), 'nothing to take yet');
+  assert.deepEqual(readdirSync(dir).sort(), first.map((c) => `${c.chunk}.v8`).sort());
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+
+  const second = await helpRun(home);
+  assert.deepEqual(second.map((c) => c.chunk).sort(), first.map((c) => c.chunk).sort());
+  assert.ok(second.every((c) => c.cached && !c.rejected), JSON.stringify(second));
+}));
+
+test('a damaged cache file is turned down by V8, the chunk compiles afresh, and the file is made again', withCacheHome(async (home, dir) => {
+  await helpRun(home);
+  writeFileSync(join(dir, 'main.cjs.v8'), Buffer.from('not a code cache'));
+  writeFileSync(join(dir, 'chunk-GONE0000.cjs.v8'), Buffer.from('a chunk this bundle no longer has'));
+  const damaged = await helpRun(home);
+  assert.deepEqual(damaged.find((c) => c.chunk === 'main.cjs'), { chunk: 'main.cjs', cached: true, rejected: true });
+  assert.ok(!readdirSync(dir).includes('chunk-GONE0000.cjs.v8'), 'caches of chunks gone from the bundle are removed');
+  const again = await helpRun(home);
+  assert.ok(again.every((c) => c.cached && !c.rejected), JSON.stringify(again));
+}));
+
+test('a cache directory that others can write to is not used; EIC_COMPILE_CACHE=0 turns the cache off', withCacheHome(async (home, dir) => {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777);
+  assert.deepEqual(await helpRun(home), [], 'no chunk compiled through the cache');
+  assert.deepEqual(readdirSync(dir), [], 'nothing written there either');
+
+  chmodSync(dir, 0o700);
+  assert.deepEqual(await helpRun(home, { EIC_COMPILE_CACHE: '0' }), []);
+  assert.deepEqual(readdirSync(dir), []);
+  // The control: the same directory, once private and with the cache on, is used.
+  assert.ok((await helpRun(home)).length > 0);
+  assert.ok(readdirSync(dir).length > 0);
+}));
