@@ -89,12 +89,16 @@ ${cpRows.join('\n')}
 | \`eic --version\` | ${lat.version.toFixed(0)} | ${ok(lat.version <= 100)} (≤ 100 ms) |
 | \`eic list\` | ${lat.list.toFixed(0)} | |
 | \`eic ssh <instance> -- true\` | ${lat.connect.toFixed(0)} | ${ok(lat.connect <= 500)} (≤ 500 ms) |
+| the same, the first run after an install (no code cache yet) | ${lat.connectFirst.toFixed(0)} | |
 | OpenSSH direct \`ssh … true\` (no tunnel, no AWS calls; the instance's own share) | ${lat.direct.toFixed(0)} | |
 ${lat.cas ? `| \`node -e 0\` with this machine's NODE_EXTRA_CA_CERTS (${lat.cas.file}) | ${lat.cas.node.toFixed(0)} | |
 | \`eic --version\` with it | ${lat.cas.version.toFixed(0)} | |
 ` : ''}
 Every process runs without NODE_EXTRA_CA_CERTS (eic reads the sandbox's CA from AWS_CA_BUNDLE):
 when it is set, Node 20 parses all its root certificates at start, before any of eic's code.
+Every eic run but those of the "first run" row finds the V8 code cache that eic keeps in the
+user's cache directory (made by the benchmark's own first runs; README, "Start-up"); each
+"first run" has an empty cache directory of its own, and leaves a cache there that nothing uses.
 
 Phases of one \`eic ssh -v … -- true\`: ${lat.phases || 'n/a'}
 

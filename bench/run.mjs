@@ -33,7 +33,9 @@ const inst = sb.env.EIC_SANDBOX_INSTANCE;
 const direct = sb.instanceAddress(inst);
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(tmp, 'id')]);
 sb.keys.push(inst, 'ec2-user', readFileSync(join(tmp, 'id.pub'), 'utf8'));
-const env = benchEnv(sb, { EIC_KNOWN_HOSTS: join(tmp, 'known_hosts') });
+// eic keeps a V8 code cache in XDG_CACHE_HOME (src/cli/compile-cache.ts): the benchmark's own,
+// made by its first runs, so that no cache left on the machine decides a figure.
+const env = benchEnv(sb, { EIC_KNOWN_HOSTS: join(tmp, 'known_hosts'), XDG_CACHE_HOME: join(tmp, 'cache') });
 // The machine's own NODE_EXTRA_CA_CERTS, if it sets one, for the rows that show what it costs.
 const machineCas = process.env.NODE_EXTRA_CA_CERTS;
 const naiveEnv = {
@@ -132,7 +134,7 @@ try {
   const cp = await cpBench({ sb, env, tmp, MB });
 
   log('bench: start-up and connect latency');
-  const lat = { version: [], node: [], connect: [], direct: [], list: [], nodeCas: [], versionCas: [], phases: '' };
+  const lat = { version: [], node: [], connect: [], connectFirst: [], direct: [], list: [], nodeCas: [], versionCas: [], phases: '' };
   for (let i = 0; i < LAT_REPS; i++) {
     lat.node.push((await timed(process.execPath, ['-e', '0'])).ms);
     if (machineCas) {
@@ -146,6 +148,9 @@ try {
     // The target is for the command as typed; -v (its phase breakdown, and the redaction of
     // every debug line) is a run of its own.
     lat.connect.push((await timed(process.execPath, [EIC, 'ssh', inst, '--', 'true'])).ms);
+    // The same with an empty code cache, as the first run of a newly installed eic finds it.
+    const firstEnv = { ...env, XDG_CACHE_HOME: join(tmp, `cache-first-${i}`) };
+    lat.connectFirst.push((await timed(process.execPath, [EIC, 'ssh', inst, '--', 'true'], { env: firstEnv })).ms);
     const v = await timed(process.execPath, [EIC, 'ssh', '-v', inst, '--', 'true']);
     lat.phases = v.stderr.split('\n').find((l) => l.includes('timing:')) ?? lat.phases;
   }
@@ -155,7 +160,7 @@ try {
     date: new Date().toISOString().slice(0, 10),
   };
   writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, cp: cp.rows, lat: {
-    reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), direct: median(lat.direct), list: median(lat.list),
+    reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), connectFirst: median(lat.connectFirst), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
   log('bench: wrote bench/RESULTS.md');
