@@ -30,7 +30,8 @@ export function startTunnel(eic, inst, env) {
         port: Number(m[1]),
         peak: () => { peak = Math.max(peak, w.stop()); return peak; },
         cpu: () => cpuSeconds(child.pid) ?? 0,
-        stop: () => { w.stop(); child.kill('SIGTERM'); },
+        // Resolves once it has exited (it writes its code cache on the way out).
+        stop: () => { w.stop(); const gone = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); return gone; },
       });
     });
     child.stderr.resume();

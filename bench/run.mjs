@@ -165,7 +165,7 @@ try {
   }, machine });
   log('bench: wrote bench/RESULTS.md');
 } finally {
-  tunnel?.stop();
+  await tunnel?.stop();
   await sb.close();
-  rmSync(tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
 }

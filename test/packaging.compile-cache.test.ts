@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileCacheDir } from '../src/cli/compile-cache.js';
@@ -41,6 +42,9 @@ async function helpRun(cacheHome: string, extraEnv: NodeJS.ProcessEnv = {}): Pro
   return JSON.parse(report) as Compiled[];
 }
 
+/** The chunk a cache file is for (`<chunk>.<sha256 prefix>.v8`). */
+const chunkOf = (file: string) => file.replace(/\.[0-9a-f]{16}\.v8$/, '');
+
 function withCacheHome(run: (home: string, dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
     const home = mkdtempSync(join(tmpdir(), 'eic-cc-'));
@@ -56,7 +60,7 @@ test('the first run leaves a code cache for each chunk it compiled; the next run
   const first = await helpRun(home);
   assert.ok(first.some((c) => c.chunk === 'main.cjs'), JSON.stringify(first));
   assert.ok(first.every((c) => !c.cached), 'nothing to take yet');
-  assert.deepEqual(readdirSync(dir).sort(), first.map((c) => `${c.chunk}.v8`).sort());
+  assert.deepEqual(readdirSync(dir).map(chunkOf).sort(), first.map((c) => c.chunk).sort());
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
 
@@ -67,11 +71,12 @@ test('the first run leaves a code cache for each chunk it compiled; the next run
 
 test('a damaged cache file is turned down by V8, the chunk compiles afresh, and the file is made again', withCacheHome(async (home, dir) => {
   await helpRun(home);
-  writeFileSync(join(dir, 'main.cjs.v8'), Buffer.from('not a code cache'));
-  writeFileSync(join(dir, 'chunk-GONE0000.cjs.v8'), Buffer.from('a chunk this bundle no longer has'));
+  const main = readdirSync(dir).find((f) => chunkOf(f) === 'main.cjs')!;
+  writeFileSync(join(dir, main), Buffer.from('not a code cache'));
+  writeFileSync(join(dir, 'chunk-GONE0000.cjs.0123456789abcdef.v8'), Buffer.from('a chunk this bundle no longer has'));
   const damaged = await helpRun(home);
   assert.deepEqual(damaged.find((c) => c.chunk === 'main.cjs'), { chunk: 'main.cjs', cached: true, rejected: true });
-  assert.ok(!readdirSync(dir).includes('chunk-GONE0000.cjs.v8'), 'caches of chunks gone from the bundle are removed');
+  assert.ok(!readdirSync(dir).includes('chunk-GONE0000.cjs.0123456789abcdef.v8'), 'caches of chunks gone from the bundle are removed');
   const again = await helpRun(home);
   assert.ok(again.every((c) => c.cached && !c.rejected), JSON.stringify(again));
 }));
@@ -88,4 +93,27 @@ test('a cache directory that others can write to is not used; EIC_COMPILE_CACHE=
   // The control: the same directory, once private and with the cache on, is used.
   assert.ok((await helpRun(home)).length > 0);
   assert.ok(readdirSync(dir).length > 0);
+}));
+
+test('a rebuilt chunk of the same length does not run the code cached for the build before it', withCacheHome(async (home) => {
+  // V8 checks only a source's length. A copy of the bundle stands for an install that a new
+  // build replaces: the chunk that describes the program keeps its name, and here its length too
+  // (main.cjs always keeps its name).
+  const copy = join(home, 'bundle');
+  cpSync(bundleDir, copy, { recursive: true });
+  const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath, [join(copy, 'eic.cjs'), '--help'],
+    { env: { ...process.env, XDG_CACHE_HOME: home } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+  assert.match(await run(), /Reach EC2 instances/);
+  const chunk = readdirSync(copy).find((f) => f.endsWith('.cjs') && readFileSync(join(copy, f), 'utf8').includes('Reach EC2 instances'))!;
+  const file = join(copy, chunk);
+  const before = readFileSync(file, 'utf8');
+  const after = before.replace('Reach EC2 instances', 'REACH EC2 INSTANCES');
+  assert.notEqual(after, before);
+  assert.equal(after.length, before.length);
+  writeFileSync(file, after);
+  // As scripts/bundle.mjs writes it for the new build.
+  const keys = JSON.parse(readFileSync(join(copy, 'chunks.json'), 'utf8')) as Record<string, { sha256: string; length: number }>;
+  keys[chunk] = { sha256: createHash('sha256').update(after).digest('hex').slice(0, 16), length: after.length };
+  writeFileSync(join(copy, 'chunks.json'), JSON.stringify(keys));
+  assert.match(await run(), /REACH EC2 INSTANCES/);
 }));

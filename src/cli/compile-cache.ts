@@ -10,21 +10,32 @@
  *
  * How: the bundle's chunks are CommonJS, so Node compiles each through Module.prototype._compile;
  * for files of the bundle only, that is done here with vm.Script and the cached data of an
- * earlier run. At exit, the chunks that had none (or whose cache V8 turned down: another Node,
- * other flags) get one, made then so that it holds what the run compiled lazily too.
+ * earlier run. At exit (or after 2 s, for a process that runs on), the chunks that had none (or
+ * whose cache V8 turned down: another Node, other flags) get one, made then so that it holds
+ * what the run compiled lazily too.
  *
- * Safety: V8 checks that a cache was made from the same source, by the same V8 with the same
- * flags, and compiles afresh when not; it does not check that nobody else wrote the file. So the
- * cache lives in the user's own cache directory, and is used only when that directory belongs to
- * the user and nobody else can write to it. Files are written whole (a temporary file, renamed),
- * so a run beside another never reads half a file. Every failure here only means no cache.
- * EIC_COMPILE_CACHE=0 turns it off.
+ * Safety: V8 turns a cache down when another V8 or other flags made it, but of the source it
+ * checks only the length: a cache made from another build of a chunk of the same length (main.cjs
+ * keeps its name) would run that build's code. So each cache file is named by the chunk's content
+ * as well, from the sha256 the build wrote to chunks.json beside the chunks; a chunk not listed
+ * there, or not of the listed length, compiles without a cache. Nor does V8 check who wrote a
+ * cache: it lives in the user's own cache directory and is used only when that directory belongs
+ * to the user and nobody else can write to it. Files are written whole (a temporary file,
+ * renamed), so a run beside another never reads half a file. Every failure here only means no
+ * cache. EIC_COMPILE_CACHE=0 turns it off.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+
+/** A process still running after this long writes its cache then, not only at exit. */
+const FLUSH_AFTER_MS = 2000;
+
+/** What scripts/bundle.mjs writes to chunks.json for each chunk. */
+interface ChunkKey { sha256: string; length: number }
+type ChunkKeys = Record<string, ChunkKey>;
 
 interface Compilable {
   exports: unknown;
@@ -70,14 +81,21 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
   } catch {
     return false;
   }
-  const prefix = bundleDir + (bundleDir.endsWith('/') ? '' : '/');
+  let keys: ChunkKeys;
+  try {
+    keys = JSON.parse(readFileSync(join(bundleDir, 'chunks.json'), 'utf8')) as ChunkKeys;
+  } catch {
+    return false;
+  }
   const toWrite: Array<{ script: Script; file: string }> = [];
   const proto = Module.prototype as unknown as Compilable;
   const compile = proto._compile;
 
   proto._compile = function (this: Compilable, content: string, filename: string): unknown {
-    if (!filename.startsWith(prefix) || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
-    const file = join(cacheDir, `${basename(filename)}.v8`);
+    const chunk = basename(filename);
+    const key = dirname(filename) === bundleDir && Object.hasOwn(keys, chunk) ? keys[chunk] : undefined;
+    if (!key || key.length !== content.length) return compile.call(this, content, filename);
+    const file = join(cacheDir, cacheName(chunk, key));
     let cachedData: Buffer | undefined;
     try {
       cachedData = readFileSync(file);
@@ -90,10 +108,14 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
   };
 
-  process.once('exit', () => {
-    if (toWrite.length === 0) return;
+  // At exit, so that the cache holds what the run compiled lazily too; and, for a process that
+  // runs long (a tunnel, a shell) and may end by a signal that skips 'exit' (ssh ends its
+  // ProxyCommand with SIGHUP), once it has been running for a while.
+  const flush = (): void => {
+    const pending = toWrite.splice(0);
+    if (pending.length === 0) return;
     try {
-      for (const { script, file } of toWrite) {
+      for (const { script, file } of pending) {
         const tmp = `${file}.${process.pid}.tmp`;
         try {
           writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
@@ -103,18 +125,25 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
           throw err;
         }
       }
-      dropStale(cacheDir, prefix);
+      dropStale(cacheDir, keys);
     } catch {
       // a cache not written is a cache for the next run to write
     }
-  });
+  };
+  setTimeout(flush, FLUSH_AFTER_MS).unref();
+  process.once('exit', flush);
   return true;
 }
 
-/** Remove the caches of chunks this bundle no longer has (an earlier version of it installed here). */
-function dropStale(cacheDir: string, prefix: string): void {
-  const chunks = new Set(readdirSync(prefix));
+/** The cache file of one build of a chunk. */
+function cacheName(chunk: string, key: ChunkKey): string {
+  return `${chunk}.${key.sha256}.v8`;
+}
+
+/** Remove the caches of chunks this build no longer has (an earlier build installed here). */
+function dropStale(cacheDir: string, keys: ChunkKeys): void {
+  const current = new Set(Object.entries(keys).map(([chunk, key]) => cacheName(chunk, key)));
   for (const f of readdirSync(cacheDir)) {
-    if (f.endsWith('.v8') && !chunks.has(f.slice(0, -3))) rmSync(join(cacheDir, f), { force: true });
+    if (f.endsWith('.v8') && !current.has(f)) rmSync(join(cacheDir, f), { force: true });
   }
 }

@@ -94,7 +94,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 
   const dir = createWorkDir(realSshd);
-  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: Array<() => Promise<void> | void> = [() => removeWorkdir(dir)];
   const undo = async () => { for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {}); };
   try {
     const keys = new KeyStore(config.keyValiditySeconds);
@@ -119,7 +119,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const fleet: InstanceFleet = await startInstances({ config, realSshd, dir, keysCommand, keys, logger });
     // A last resort if the process ends without close(): no sshd may outlive the sandbox.
     // (Cleanups run in reverse: the guard stays until the fleet is closed.)
-    cleanups.push(guardExit(() => { fleet.killNow(); rmSync(dir, { recursive: true, force: true }); }));
+    cleanups.push(guardExit(() => { fleet.killNow(); removeWorkdir(dir); }));
     cleanups.push(() => fleet.close());
 
     // "localhost" = both loopback families on one port, so `wss://localhost:PORT` works
@@ -171,4 +171,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await undo();
     throw err;
   }
+}
+
+/**
+ * The work directory may be the HOME of eic processes a test ran; one that is still exiting can
+ * write its code cache there (src/cli/compile-cache.ts) while the directory is being removed, so
+ * the removal is tried again when a new file got in its way.
+ */
+function removeWorkdir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }

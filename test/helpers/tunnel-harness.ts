@@ -100,7 +100,7 @@ export function sshClientKit(sb: Sandbox): SshClientKit {
       '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', `HostKeyAlias=${instanceId}`,
       '-o', 'ConnectTimeout=180', '-o', 'LogLevel=ERROR',
     ],
-    cleanup() { client.destroy(); rmSync(dir, { recursive: true, force: true }); },
+    cleanup() { client.destroy(); rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); },
   };
 }
 
@@ -111,7 +111,8 @@ export function proxyCommand(extra = ''): string {
 
 export function tempHome(): { home: string; cleanup(): void } {
   const home = mkdtempSync(join(tmpdir(), 'eic-test-home-'));
-  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+  // An eic run by ssh (ProxyCommand) may still be writing its code cache here as ssh returns.
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }) };
 }
 
 /** SHA-256 hex of a buffer. */
