@@ -4,7 +4,7 @@
  *
  * Why: compiling the ~40 chunks `eic ssh` loads (1.1 MB) is the largest single cost of its
  * start-up, ~50 ms, plus the functions V8 compiles lazily as they first run. With the code V8
- * made in an earlier run, `eic ssh <instance> -- true` took 0.46 → 0.40 s wall and 0.38 → 0.32 s
+ * made in an earlier run, `eic ssh <instance> -- true` took 0.45 → 0.41 s wall and 0.40 → 0.35 s
  * of CPU (25 alternating pairs against one sandbox). The first run of each eic version on a
  * machine pays the full price and leaves the cache behind.
  *
