@@ -6,9 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileCacheDir } from '../src/cli/compile-cache.js';
 import { chunkHolding, nativeModulesOpenedBy } from './helpers/bundle-native.js';
 import { repoRoot } from './helpers/paths.js';
 
@@ -46,7 +47,7 @@ test('the tarball holds the built CLI and no tests or TypeScript sources', async
   const r = await sh('tar', ['-tzf', tarball], work);
   assert.equal(r.code, 0, r.stderr);
   const files = r.stdout.split('\n').filter(Boolean);
-  for (const f of ['package/bin/eic.js', 'package/bin/package.json', 'package/package.json', 'package/dist/bundle/eic.cjs', 'package/dist/bundle/main.cjs']) {
+  for (const f of ['package/bin/eic.js', 'package/bin/package.json', 'package/package.json', 'package/dist/bundle/eic.cjs', 'package/dist/bundle/main.cjs', 'package/dist/bundle/chunks.json']) {
     assert.ok(files.includes(f), f);
   }
   assert.deepEqual(files.filter((f) => /^package\/(dist\/test|dist\/src|test|src|scripts|bench)\//.test(f)), []);
@@ -83,4 +84,11 @@ test('npm install -g of the tarball gives a working eic in another directory', a
   const opened = await nativeModulesOpenedBy(chunkHolding(installed, 'src/ssh/session.ts'), elsewhere);
   assert.ok(opened.some((f) => f.endsWith('/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node')), opened.join('\n'));
   assert.ok(opened.some((f) => f.endsWith('/cpu-features/build/Release/cpufeatures.node')), opened.join('\n'));
+  // The runs above left a code cache for the installed bundle (compile-cache.ts).
+  const cacheDir = compileCacheDir(realpathSync(installed))!;
+  try {
+    assert.ok(readdirSync(cacheDir).some((f) => /^main\.cjs\.[0-9a-f]{16}\.v8$/.test(f)), cacheDir);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 });
