@@ -41,8 +41,8 @@ const literalSchemaKeys = {
 // rewritten to resolve from the installed ssh2 package (a dependency, so it is always there):
 // - its native binding (sshcrypto.node: AES-GCM, ChaCha20 and the rest in C) and cpu-features
 //   (picks the cipher order): ssh2 falls back silently to slower JS ciphers without them;
-// - __dirname/__filename, which an ES module bundle does not have (poly1305.js evaluates
-//   __dirname when it loads; agent.js uses it to find pageant on Windows).
+// - __dirname/__filename, which in the bundle would name the chunk, not ssh2's own file
+//   (poly1305.js evaluates __dirname when it loads; agent.js uses it to find pageant on Windows).
 // (As esbuild sees it: through symlinks, e.g. a node_modules linked into a second work tree.)
 const ssh2Root = dirname(realpathSync(createRequire(import.meta.url).resolve('ssh2/package.json')));
 const ssh2Native = {
