@@ -10,12 +10,19 @@
 export const BATCH_BYTES = 256 * 1024;
 /** Released batches kept for reuse. */
 const SPARE_BATCHES = 4;
+/**
+ * The spare batches are the process's, not one Batcher's: `eic tunnel` makes a Batcher per
+ * connection, and with spares of its own each connection left ~1 MiB of batches behind for a
+ * full garbage collection to find (V8 runs one for memory outside its heap only after tens of
+ * MiB of it). Its RSS grew from 62 to 76 MiB over 36 connections of 50 MiB each; sharing them,
+ * from 62 to 65 MiB. A batch is in one Batcher's hands from pop() until its release.
+ */
+const spare: Buffer[] = [];
 
 export class Batcher {
   private batch?: Buffer;
   private length = 0;
   private queued = false;
-  private readonly spare: Buffer[] = [];
 
   /** `deliver` gets each batch in order, with the callback that makes its buffer reusable. */
   constructor(private readonly deliver: (chunk: Buffer, release: () => void) => void) {}
@@ -24,7 +31,7 @@ export class Batcher {
   add(data: Buffer): void {
     let off = 0;
     while (off < data.length) {
-      this.batch ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+      this.batch ??= spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
       const n = data.copy(this.batch, this.length, off);
       this.length += n;
       off += n;
@@ -44,7 +51,7 @@ export class Batcher {
     this.batch = undefined;
     this.length = 0;
     this.deliver(chunk, () => {
-      if (this.spare.length < SPARE_BATCHES) this.spare.push(buf);
+      if (spare.length < SPARE_BATCHES) spare.push(buf);
     });
   }
 
