@@ -6,7 +6,7 @@ const ok = (pass) => (pass ? 'met' : '**missed**');
 /** Issue 3's memory target (≤ 64 MiB) is for eic proxy and eic tunnel; issue 4 sets none for eic ssh. */
 const hasRssTarget = (name) => name.includes('eic proxy') || name.includes('eic tunnel');
 
-export function writeResults(file, { MB, REPS, SLOW_MB, results, floor, slow, cp, lat, machine }) {
+export function writeResults(file, { MB, REPS, SLOW_MB, results, floor, slow, many, cp, lat, machine }) {
   const direct = results['OpenSSH direct'].mbps;
   const naive = results['ssh + naive ws relay'].mbps;
   const rows = Object.entries(results).map(([name, r]) => {
@@ -74,6 +74,12 @@ The three alone move ${floor.tcp.mbps.toFixed(0)} MB/s through the relay to TCP,
 | path | read | peak RSS of eic | ≤ 64 MiB |
 |---|---|---|---|
 ${slowRows.join('\n')}
+
+## Memory over many connections: one eic tunnel, ${many.connections} connections of ${many.mb} MiB one after another
+
+| after | peak RSS of eic tunnel | ≤ 64 MiB |
+|---|---|---|
+${many.rss.map((r) => `| ${r.after} connections | ${mib(r.kib)} MiB | ${ok(r.kib <= 64 * 1024)} |`).join('\n')}
 
 ## eic cp vs OpenSSH scp through eic proxy (${MB} MiB file)
 

@@ -2,7 +2,8 @@
 // relay, all measured in one run on the same sandbox and sshd (these machines are shared and
 // noisy, so only same-run ratios mean anything). Writes bench/RESULTS.md.
 //
-// Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (5), EIC_BENCH_SLOW_MB (100), EIC_BENCH_LAT_REPS (11).
+// Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (5), EIC_BENCH_SLOW_MB (100), EIC_BENCH_LAT_REPS (11),
+// EIC_BENCH_MANY (30 connections through one eic tunnel).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ const REPS = Number(process.env.EIC_BENCH_REPS ?? 5);
 const SLOW_MB = Number(process.env.EIC_BENCH_SLOW_MB ?? 100);
 // Start-up times move by tens of ms from one minute to the next here: more runs, a steadier median.
 const LAT_REPS = Number(process.env.EIC_BENCH_LAT_REPS ?? 11);
+const MANY = Number(process.env.EIC_BENCH_MANY ?? 30);
+const MANY_MB = 50;
 const log = (s) => process.stderr.write(s + '\n');
 
 const config = defaultConfig();
@@ -130,6 +133,20 @@ try {
     'eic ssh': await slowReaderCase(process.execPath, [EIC, 'ssh', inst, '--', `head -c ${SLOW_MB}M /dev/zero`], env, 'self'),
   };
 
+  // A tunnel that serves many connections, one after another, as it does all day: what each
+  // leaves behind adds up.
+  log(`bench: eic tunnel, ${MANY} connections of ${MANY_MB} MiB one after another`);
+  const fresh = await startTunnel(EIC, inst, env);
+  const many = { connections: MANY, mb: MANY_MB, rss: [] };
+  try {
+    for (let i = 0; i < MANY; i++) {
+      await timed('ssh', [...sshBase, '-p', String(fresh.port), 'ec2-user@127.0.0.1', `head -c ${MANY_MB}M /dev/zero`]);
+      if ((i + 1) % 10 === 0) many.rss.push({ after: i + 1, kib: fresh.peak() });
+    }
+  } finally {
+    await fresh.stop();
+  }
+
   log(`bench: eic cp vs scp through eic proxy, ${MB} MiB each way`);
   const cp = await cpBench({ sb, env, tmp, MB });
 
@@ -159,7 +176,7 @@ try {
     ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     date: new Date().toISOString().slice(0, 10),
   };
-  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, cp: cp.rows, lat: {
+  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, many, cp: cp.rows, lat: {
     reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), connectFirst: median(lat.connectFirst), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });
