@@ -114,7 +114,7 @@ export async function nodeFloor({ MB, dir, pipe = false }) {
     let snk;
     if (pipe) {
       // As ssh and its ProxyCommand: one pipe from the relay's stdout to the sink's stdin.
-      const [{ port: tlsPort }] = await Promise.all([next(snd)]);
+      const { port: tlsPort } = await next(snd);
       rel = start(['relay', String(tlsPort), '0'], ['ignore', 'pipe', 'inherit', 'ipc']);
       snk = start(['sink', 'stdin'], [rel.stdout, 'ignore', 'inherit', 'ipc']);
       rel.stdout.destroy(); // ours was only to hand on
