@@ -5,12 +5,13 @@
 // Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_REPS (5), EIC_BENCH_SLOW_MB (100), EIC_BENCH_LAT_REPS (11),
 // EIC_BENCH_MANY (30 connections through one eic tunnel).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultConfig } from '../dist/src/sandbox/config.js';
 import { startSandbox } from '../dist/src/sandbox/index.js';
+import { removeTree } from '../dist/src/remove-tree.js';
 import { watchRss } from './rss.mjs';
 import { benchEnv, slowReaderCase, startTunnel } from './cases.mjs';
 import { writeResults } from './report.mjs';
@@ -184,5 +185,5 @@ try {
 } finally {
   await tunnel?.stop();
   await sb.close();
-  rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+  removeTree(tmp);
 }

@@ -3,7 +3,7 @@
  * (api-server.ts), the EICE OpenTunnel endpoint (eice-server.ts), one SSH server per running
  * instance (instances.ts) — and the environment a client needs to use them.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { generateSandboxTls } from './tls.js';
 import { createWorkDir, writeKeysCommand } from './workdir.js';
 import { EicError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { removeTree } from '../remove-tree.js';
 
 export { MAX_DURATION_CLOSE_CODE, UNABLE_TO_CONNECT } from './relay.js';
 
@@ -175,9 +176,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
 /**
  * The work directory may be the HOME of eic processes a test ran; one that is still exiting can
- * write its code cache there (src/cli/compile-cache.ts) while the directory is being removed, so
- * the removal is tried again when a new file got in its way.
+ * write its code cache there (src/cli/compile-cache.ts) while the directory is being removed.
  */
 function removeWorkdir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  removeTree(dir);
 }

@@ -2,11 +2,12 @@
 // against a sandbox, with a client key made by ssh-keygen in a temp dir and pushed through the
 // SDK's SendSSHPublicKey, and the sandbox instance's host key pinned in a known_hosts file.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
+import { removeTree } from '../../src/remove-tree.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
 
@@ -100,7 +101,7 @@ export function sshClientKit(sb: Sandbox): SshClientKit {
       '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', `HostKeyAlias=${instanceId}`,
       '-o', 'ConnectTimeout=180', '-o', 'LogLevel=ERROR',
     ],
-    cleanup() { client.destroy(); rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); },
+    cleanup() { client.destroy(); removeTree(dir); },
   };
 }
 
@@ -111,8 +112,9 @@ export function proxyCommand(extra = ''): string {
 
 export function tempHome(): { home: string; cleanup(): void } {
   const home = mkdtempSync(join(tmpdir(), 'eic-test-home-'));
-  // An eic run by ssh (ProxyCommand) may still be writing its code cache here as ssh returns.
-  return { home, cleanup: () => rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }) };
+  // An eic run by ssh (ProxyCommand) may still be writing its code cache here as ssh returns, and
+  // a shell a test's tmux ran may still be saving its history.
+  return { home, cleanup: () => removeTree(home) };
 }
 
 /** SHA-256 hex of a buffer. */

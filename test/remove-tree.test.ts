@@ -1,0 +1,52 @@
+// removeTree (src/remove-tree.ts) removes a directory that another process is still writing into,
+// as a shell killed with its tmux saves its history into a test's HOME; fs.rmSync's own retries
+// fail there with ENOTEMPTY, which failed CI once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { removeTree } from '../src/remove-tree.js';
+
+/** A process that creates a new file in `dir` as fast as it can for `ms`, and counts its misses. */
+const WRITER = `
+const { writeFileSync } = require('node:fs');
+const [dir, ms] = [process.argv[1], Number(process.argv[2])];
+const end = Date.now() + ms;
+let made = 0, missed = 0;
+for (let i = 0; Date.now() < end; i++) {
+  try { writeFileSync(dir + '/f' + i, 'x'); made++; } catch { missed++; }
+}
+process.stdout.write(JSON.stringify({ made, missed }));
+`;
+
+test('a directory another process keeps writing into is removed once the writes stop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eic-remove-tree-'));
+  mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+  writeFileSync(join(dir, 'sub', 'deeper', 'file'), 'x');
+  const writer = spawn(process.execPath, ['-e', WRITER, dir, '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  writer.stdout.on('data', (d: Buffer) => { out += d; });
+  while (!existsSync(dir) || readdirSync(dir).length < 3) await sleep(5);
+
+  removeTree(dir);
+
+  assert.equal(existsSync(dir), false);
+  await once(writer, 'exit');
+  const { made } = JSON.parse(out) as { made: number };
+  assert.ok(made > 100, `the writer wrote into the directory while it was being removed (${made} files)`);
+});
+
+test('an error that another pass cannot mend is thrown at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eic-remove-tree-'));
+  const file = join(dir, 'file');
+  writeFileSync(file, 'x');
+  const started = Date.now();
+  assert.throws(() => removeTree(join(file, 'below')), { code: 'ENOTDIR' });
+  assert.ok(Date.now() - started < 1000);
+  removeTree(dir);
+  assert.equal(existsSync(dir), false);
+});
