@@ -8,8 +8,8 @@
  */
 import { rmSync } from 'node:fs';
 
-/** Errors after which another pass can succeed: a new entry, or one still in use. */
-const RETRY = new Set(['ENOTEMPTY', 'EEXIST', 'EBUSY', 'EPERM']);
+/** Errors after which another pass can succeed: an entry that appeared, or one still in use. */
+const RETRY = new Set(['ENOTEMPTY', 'EBUSY']);
 
 export function removeTree(dir: string, timeoutMs = 10_000): void {
   const deadline = Date.now() + timeoutMs;
