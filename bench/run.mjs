@@ -37,7 +37,7 @@ const inst = sb.env.EIC_SANDBOX_INSTANCE;
 const direct = sb.instanceAddress(inst);
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(tmp, 'id')]);
 sb.keys.push(inst, 'ec2-user', readFileSync(join(tmp, 'id.pub'), 'utf8'));
-// eic keeps a V8 code cache in XDG_CACHE_HOME (src/cli/compile-cache.ts): the benchmark's own,
+// eic keeps a V8 code cache in XDG_CACHE_HOME (src/boot/compile-cache.ts): the benchmark's own,
 // made by its first runs, so that no cache left on the machine decides a figure.
 const env = benchEnv(sb, { EIC_KNOWN_HOSTS: join(tmp, 'known_hosts'), XDG_CACHE_HOME: join(tmp, 'cache') });
 // The machine's own NODE_EXTRA_CA_CERTS, if it sets one, for the rows that show what it costs.

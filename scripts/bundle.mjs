@@ -117,7 +117,7 @@ for (const file of result.outputFiles) {
   writeFileSync(file.path, text);
   chunkKeys[file.path.split('/').pop()] = { sha256: createHash('sha256').update(text).digest('hex').slice(0, 16), length: text.length };
 }
-// What each chunk's code cache is keyed by (src/cli/compile-cache.ts): V8 itself checks only
+// What each chunk's code cache is keyed by (src/boot/compile-cache.ts): V8 itself checks only
 // that a cache was made from a source of the same length, and main.cjs keeps its name from
 // build to build.
 writeFileSync(`${outdir}/chunks.json`, JSON.stringify(chunkKeys));
@@ -128,7 +128,7 @@ writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 // main.cjs above. The version is written in from package.json.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 await build({
-  entryPoints: { eic: 'src/cli/entry.ts' },
+  entryPoints: { eic: 'src/boot/entry.ts' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -139,7 +139,7 @@ await build({
   define: { EIC_BUNDLE_VERSION: JSON.stringify(version) },
   plugins: [{
     name: 'main-chunk',
-    setup(b) { b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.cjs', external: true })); },
+    setup(b) { b.onResolve({ filter: /^\.\.\/cli\/main\.js$/ }, () => ({ path: './main.cjs', external: true })); },
   }],
   minifyWhitespace: true,
   minifySyntax: true,

@@ -1,6 +1,6 @@
 /**
  * Remove a directory tree that processes which are still exiting may write into: a shell killed
- * by SIGHUP saving its history, an eic writing its code cache (src/cli/compile-cache.ts).
+ * by SIGHUP saving its history, an eic writing its code cache (src/boot/compile-cache.ts).
  *
  * fs.rmSync's own `maxRetries` is not enough here: it retries only the last rmdir, without
  * removing what appeared since it listed the directory, so a file created in between fails the

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, get, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CaAgent } from '../src/net/ca-agent.js';
-import { caTrust } from '../src/tunnel/trust.js';
+import { caTrust } from '../src/net/trust.js';
 import { makeCert } from './helpers/tls-echo-server.js';
 
 const servers: Server[] = [];

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type SecureContext } from 'node:tls';
 import { connectTunnel } from '../src/tunnel/connect.js';
-import { caTrust } from '../src/tunnel/trust.js';
+import { caTrust } from '../src/net/trust.js';
 import { EicError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { makeCert } from './helpers/tls-echo-server.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { copyDirection, parseOperand, shellQuote } from '../src/cli/cp-args.js';
+import { copyDirection, parseOperand, shellQuote } from '../src/cli/cp/args.js';
 import { isEicError } from '../src/errors.js';
 
 const refused = (operands: string[], code: string) => assert.throws(() => copyDirection(operands), (err: unknown) => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { shellQuote } from '../src/cli/cp-args.js';
+import { shellQuote } from '../src/cli/cp/args.js';
 import { startCpWorld, type CpWorld } from './helpers/cp-fixtures.js';
 import { eicBin } from './helpers/paths.js';
 import { finished, runEic } from './helpers/tunnel-harness.js';

@@ -18,7 +18,7 @@ const KEYS = 30_000;
 const STALL_MS = 20_000;
 
 const child = `
-const { newEd25519Key } = await import(${JSON.stringify(new URL('../src/ssh/keys.js', import.meta.url).href)});
+const { newEd25519Key } = await import(${JSON.stringify(new URL('../src/ed25519.js', import.meta.url).href)});
 for (let i = 1; i <= ${KEYS}; i++) {
   const jwk = newEd25519Key().export({ format: 'jwk' });
   if (Buffer.from(jwk.x, 'base64url').length !== 32) throw new Error('bad public key');

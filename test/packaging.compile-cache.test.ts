@@ -1,5 +1,5 @@
 // The bundle's chunks compile with a V8 code cache kept in the user's cache directory
-// (src/cli/compile-cache.ts): made by the first run, taken by the next, never taken from a
+// (src/boot/compile-cache.ts): made by the first run, taken by the next, never taken from a
 // directory others can write to, and off with EIC_COMPILE_CACHE=0. A probe in the child wraps
 // vm.Script to see, for every chunk compiled through the cache, whether V8 got cached data and
 // whether it took it.
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileCacheDir } from '../src/cli/compile-cache.js';
+import { compileCacheDir } from '../src/boot/compile-cache.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { withProbe } from './helpers/preload-probe.js';
 

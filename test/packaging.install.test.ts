@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileCacheDir } from '../src/cli/compile-cache.js';
+import { compileCacheDir } from '../src/boot/compile-cache.js';
 import { chunkHolding, nativeModulesOpenedBy } from './helpers/bundle-native.js';
 import { repoRoot } from './helpers/paths.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { presignOpenTunnel } from '../src/tunnel/presign.js';
-import { canonicalQuery, signature } from '../src/tunnel/sigv4.js';
+import { canonicalQuery, signature } from '../src/aws/sigv4.js';
 import { sharedPath } from './helpers/paths.js';
 
 const vector = JSON.parse(readFileSync(sharedPath('conformance/opentunnel-presign.json'), 'utf8'));

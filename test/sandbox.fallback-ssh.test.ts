@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startFallbackSsh, type FallbackHandle } from '../src/sandbox/fallback-ssh.js';
 import { KeyStore } from '../src/sandbox/key-store.js';
 import { silentLogger } from '../src/log.js';
-import { generateEd25519Pem } from '../src/ssh/keys.js';
+import { generateEd25519Pem } from '../src/ed25519.js';
 
 const ID = 'i-0fa11bac0000000001';
 

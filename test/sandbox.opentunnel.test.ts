@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { defaultConfig } from '../src/sandbox/config.js';
 import { startSandbox, MAX_DURATION_CLOSE_CODE, UNABLE_TO_CONNECT, type Sandbox } from '../src/sandbox/index.js';
 import { SIGNATURE_MISMATCH, INVALID_TOKEN } from '../src/sandbox/opentunnel-verify.js';
-import { signature } from '../src/tunnel/sigv4.js';
+import { signature } from '../src/aws/sigv4.js';
 import {
   closed, connectUrl, EICE_A, EICE_B, firstMessage, openTunnel, presignFor, type TunnelAttempt,
 } from './helpers/sandbox-tunnel.js';

@@ -16,7 +16,7 @@ import { defaultConfig } from '../src/sandbox/config.js';
 import { startEiceServer, type EiceServer } from '../src/sandbox/eice-server.js';
 import { FaultControl, type Fault } from '../src/sandbox/faults.js';
 import { FrameWriter, headerLength, putHeader, HEADER_ROOM } from '../src/sandbox/frame-writer.js';
-import { MAX_FRAME_BYTES } from '../src/sandbox/relay.js';
+import { FRAME_BYTES_TO_CLIENT } from '../src/sandbox/target-relay.js';
 import { generateSandboxTls, type SandboxTls } from '../src/sandbox/tls.js';
 import { presignOpenTunnel } from '../src/tunnel/presign.js';
 import { silentLogger } from '../src/log.js';
@@ -152,8 +152,8 @@ describe('sandbox relay: frames built in place', () => {
     };
   }
 
-  it('builds the header ws builds, for every length class up to MAX_FRAME_BYTES', () => {
-    assert.equal(MAX_FRAME_BYTES, 65536);
+  it('builds the header ws builds, for every length class up to FRAME_BYTES_TO_CLIENT', () => {
+    assert.equal(FRAME_BYTES_TO_CLIENT, 65536);
     for (const n of [0, 1, 125, 126, 127, 4096, 65535, 65536]) {
       const buf = Buffer.alloc(HEADER_ROOM + n, 0xee);
       const start = putHeader(buf, HEADER_ROOM, n);
@@ -220,11 +220,11 @@ describe('sandbox relay: frames built in place', () => {
     const close = client.frames.find((f) => f.opcode === 8);
     assert.ok(close && close.payload.readUInt16BE(0) === 1000, 'the instance ending is a normal close');
     assert.ok(client.frames.every((f) => f.fin && f.rsv === 0 && !f.masked && (f.opcode === 2 || f.opcode === 8)));
-    assert.ok(data0.every((f) => f.payload.length > 0 && f.payload.length <= MAX_FRAME_BYTES));
+    assert.ok(data0.every((f) => f.payload.length > 0 && f.payload.length <= FRAME_BYTES_TO_CLIENT));
     assert.equal(sha(Buffer.concat(data0.map((f) => f.payload))), sha(data));
     // The small pieces went alone (the target waited for each), so their frames are exact.
     assert.deepEqual(data0.slice(0, 4).map((f) => [f.payload.length, f.headerBytes]), [[1, 2], [125, 2], [126, 4], [127, 4]]);
-    assert.ok(data0.some((f) => f.payload.length === MAX_FRAME_BYTES - 4 && f.headerBytes === 4), 'a full read is a 64 KiB frame: 65,532 bytes behind a 4-byte header');
+    assert.ok(data0.some((f) => f.payload.length === FRAME_BYTES_TO_CLIENT - 4 && f.headerBytes === 4), 'a full read is a 64 KiB frame: 65,532 bytes behind a 4-byte header');
   });
 
   it('a real ws client reads every length class, in order and intact', async () => {
@@ -235,7 +235,7 @@ describe('sandbox relay: frames built in place', () => {
     const ws = await wsOpen();
     c = collect(ws);
     assert.deepEqual(await c.closed, { code: 1000, reason: '' });
-    assert.ok(c.events.every((e) => e.binary && e.data.length <= MAX_FRAME_BYTES));
+    assert.ok(c.events.every((e) => e.binary && e.data.length <= FRAME_BYTES_TO_CLIENT));
     assert.deepEqual(c.events.slice(0, 4).map((e) => e.data.length), [1, 125, 126, 127]);
     assert.equal(sha(c.binary()), sha(data));
   });

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { defaultConfig } from '../src/sandbox/config.js';
 import { startEiceServer, type EiceServer } from '../src/sandbox/eice-server.js';
 import { FaultControl } from '../src/sandbox/faults.js';
-import { MAX_FRAME_BYTES } from '../src/sandbox/relay.js';
+import { FRAME_BYTES_TO_CLIENT } from '../src/sandbox/target-relay.js';
 import { generateSandboxTls, type SandboxTls } from '../src/sandbox/tls.js';
 import { presignOpenTunnel } from '../src/tunnel/presign.js';
 import { silentLogger } from '../src/log.js';
@@ -70,7 +70,7 @@ describe('sandbox relay (WSS <-> TCP)', () => {
     for (let off = 0; off < data.length; off += 65_000) ws.send(data.subarray(off, off + 65_000));
     await done;
     assert.equal(textFrames, 0);
-    assert.ok(biggest <= MAX_FRAME_BYTES && MAX_FRAME_BYTES === 65536, `largest frame ${biggest}`);
+    assert.ok(biggest <= FRAME_BYTES_TO_CLIENT && FRAME_BYTES_TO_CLIENT === 65536, `largest frame ${biggest}`);
     assert.equal(got.digest('hex'), createHash('sha256').update(data).digest('hex'));
     ws.close();
   });

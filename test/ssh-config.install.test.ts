@@ -9,7 +9,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eicBin } from './helpers/paths.js';
-import { mergeSshConfig } from '../src/config/ssh-config-install.js';
+import { mergeSshConfig } from '../src/cli/ssh-config/install.js';
 
 function eic(home: string, args: string[]) {
   const r = spawnSync(process.execPath, [eicBin, 'ssh-config', '--no-names', ...args], {

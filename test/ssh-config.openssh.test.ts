@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderSshConfigBlock, shellQuote, unusableHostName } from '../src/config/ssh-config-block.js';
+import { renderSshConfigBlock, shellQuote, unusableHostName } from '../src/cli/ssh-config/block.js';
 
 /** `ssh -G` for host with the given config text: option name → value (lower-case names). */
 function sshG(config: string, host: string, extra: string[] = []): Map<string, string> {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from 'ssh2';
 import { EicError, ExitCode, usageError } from '../src/errors.js';
-import { isTransient, lossError, lossReason } from '../src/cli/ssh-loss.js';
-import { defaultBackoffMs } from '../src/cli/ssh-reconnect.js';
+import { isTransient, lossError, lossReason } from '../src/cli/ssh/loss.js';
+import { defaultBackoffMs } from '../src/cli/ssh/reconnect.js';
 import { ClientSlot } from '../src/ssh/client-slot.js';
 
 const conn = (code: string, message = code) => new EicError(ExitCode.connection, code, message);

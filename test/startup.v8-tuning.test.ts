@@ -1,4 +1,4 @@
-// The start-up V8 settings (src/cli/v8-tuning.ts), seen through V8's own regexp trace: Node's
+// The start-up V8 settings (src/boot/v8-tuning.ts), seen through V8's own regexp trace: Node's
 // IPv6 pattern is compiled once, straight to machine code (no bytecode, no second compile when
 // a connection asks net.isIP()), and V8's default (interpret first) is back for other patterns.
 // (The young-generation setting is checked through `eic ssh -v` in ssh.command.test.ts.)
@@ -36,7 +36,7 @@ test('tuneV8 compiles the IPv6 pattern to machine code at once and restores the 
   const t = trace(`
     import * as v8 from 'node:v8';
     import { isIPv6 } from 'node:net';
-    const { tuneV8 } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'src', 'cli', 'v8-tuning.js')).href)});
+    const { tuneV8 } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'src', 'boot', 'v8-tuning.js')).href)});
     tuneV8(v8);
     console.log('MARK');
     if (isIPv6('eice.example') || !isIPv6('fd00::1')) throw new Error('isIPv6 answers wrong');

@@ -13,12 +13,12 @@ import { CaAgent } from '../net/ca-agent.js';
 import { collectBody } from './body.js';
 import { EicError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Credentials } from '../tunnel/presign.js';
-import { caTrust } from '../tunnel/trust.js';
+import type { Credentials } from './sigv4.js';
+import { caTrust } from '../net/trust.js';
 import type { Ec2Api, InstanceConnectApi } from './api.js';
 import { awsCall, missingRegionError, toEicError } from './errors.js';
 
-export type { Credentials } from '../tunnel/presign.js';
+export type { Credentials } from './sigv4.js';
 export type { Ec2Api, InstanceConnectApi } from './api.js';
 
 export interface AwsContext {

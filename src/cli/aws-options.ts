@@ -3,16 +3,9 @@
  * region come from, and the overrides that skip discovery calls.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import type { TargetOptions } from '../target/options.js';
 
-export interface AwsCliOptions {
-  profile?: string;
-  region?: string;
-  eiceId?: string;
-  eiceDnsName?: string;
-  privateIp?: string;
-  maxTunnelDuration?: number;
-  verbose?: boolean;
-}
+export type AwsCliOptions = TargetOptions;
 
 /** A commander parser for an integer in [min, max]. */
 export function intInRange(min: number, max: number, what: string): (value: string) => number {

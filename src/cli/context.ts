@@ -1,22 +1,10 @@
 /**
- * What a command needs from the outside world, passed in rather than reached for, so that
- * tests can run commands in-process with their own streams and environment.
+ * What a command is handed by main.ts: its Io, and the one way to set the process's exit status.
  */
-import type { Readable, Writable } from 'node:stream';
-
-export interface Io {
-  stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
-  stdout: Writable & { isTTY?: boolean; columns?: number; rows?: number };
-  stderr: Writable & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
+import type { Io } from '../io.js';
 
 export interface CommandContext {
   io: Io;
   /** The process's exit status once the command's action resolves (main.ts applies it). */
   setExitCode(code: number): void;
-}
-
-export function processIo(): Io {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }

@@ -4,9 +4,9 @@
  */
 import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
-import { processIo, type Io } from './context.js';
+import { processIo, type Io } from '../io.js';
 import { eicVersion } from '../version.js';
-import { isVersionQuery } from './version-query.js';
+import { isVersionQuery } from '../version-query.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   // `eic --version` is what scripts and shells call most: answer it without loading commander.

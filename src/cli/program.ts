@@ -6,14 +6,14 @@
 import { Command } from 'commander';
 import { eicVersion } from '../version.js';
 import type { CommandContext } from './context.js';
-import { registerProxy } from './proxy.js';
-import { registerSandbox } from './sandbox.js';
+import { registerProxy } from './proxy/command.js';
+import { registerSandbox } from './sandbox/command.js';
 import { registerTunnel } from './tunnel.js';
-import { registerSshConfig } from './ssh-config.js';
-import { registerSsh } from './ssh.js';
-import { registerCp } from './cp.js';
-import { registerList } from './list.js';
-import { registerCompletion } from './completion.js';
+import { registerSshConfig } from './ssh-config/command.js';
+import { registerSsh } from './ssh/command.js';
+import { registerCp } from './cp/command.js';
+import { registerList } from './list/command.js';
+import { registerCompletion } from './completion/command.js';
 
 
 export function buildProgram(ctx: CommandContext): Command {

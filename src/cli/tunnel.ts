@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { usageError } from '../errors.js';
 import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
-import type { TunnelTarget } from '../tunnel/prepare.js';
+import type { TunnelTarget } from '../target/discover.js';
 
 /** The service's limit of concurrent tunnels per endpoint (shared by every user of the VPC). */
 export const SERVICE_MAX_CONNECTIONS = 20;
@@ -43,7 +43,7 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
         `use at most ${SERVICE_MAX_CONNECTIONS} (all users of the VPC share them)`);
     }
     const [{ createLogger }, { prepareTarget }, { relay }, { startListener }] = await Promise.all([
-      import('../log.js'), import('../tunnel/prepare.js'), import('../tunnel/relay.js'), import('../tunnel/listener.js'),
+      import('../log.js'), import('../target/discover.js'), import('../tunnel/relay.js'), import('../tunnel/listener.js'),
     ]);
     const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
     const signals = onStopSignal();

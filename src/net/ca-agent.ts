@@ -13,7 +13,7 @@ import { Agent, type AgentOptions } from 'node:https';
 import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { isVerifyFailure, type CaTrust } from '../tunnel/trust.js';
+import { isVerifyFailure, type CaTrust } from './trust.js';
 
 type ConnectCallback = (err: Error | null, stream: Duplex) => void;
 

@@ -4,7 +4,7 @@
  * does not load the SDK's HTTP handler.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { CaTrust } from '../tunnel/trust.js';
+import type { CaTrust } from './trust.js';
 import { HttpsProxyAgent, proxyFromEnv } from './https-proxy.js';
 import type { ProxyEnv } from './no-proxy.js';
 

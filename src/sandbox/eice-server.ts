@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { InstanceConfig, SandboxConfig } from './config.js';
 import type { FaultControl } from './faults.js';
 import { verifyOpenTunnel } from './opentunnel-verify.js';
-import { relay } from './relay.js';
+import { relay } from './target-relay.js';
 import { checkTunnel } from './tunnel-policy.js';
 import type { Logger } from '../log.js';
 

@@ -22,7 +22,8 @@ import { EicError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { removeTree } from '../remove-tree.js';
 
-export { MAX_DURATION_CLOSE_CODE, UNABLE_TO_CONNECT } from './relay.js';
+export { MAX_DURATION_CLOSE_CODE } from './target-relay.js';
+export { UNABLE_TO_CONNECT } from '../eice.js';
 
 export interface SandboxOptions {
   config?: SandboxConfig;
@@ -176,7 +177,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
 /**
  * The work directory may be the HOME of eic processes a test ran; one that is still exiting can
- * write its code cache there (src/cli/compile-cache.ts) while the directory is being removed.
+ * write its code cache there (src/boot/compile-cache.ts) while the directory is being removed.
  */
 function removeWorkdir(dir: string): void {
   removeTree(dir);

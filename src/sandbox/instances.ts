@@ -11,7 +11,7 @@ import type { KeyStore } from './key-store.js';
 import { descendants, signal } from './proc-tree.js';
 import { startSshd } from './sshd.js';
 import type { Logger } from '../log.js';
-import { generateEd25519Pem } from '../ssh/keys.js';
+import { generateEd25519Pem } from '../ed25519.js';
 
 export interface InstanceHost {
   instanceId: string;

@@ -10,8 +10,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CredentialConfig } from './config.js';
-import { ALGORITHM, amzDate, signature } from '../tunnel/sigv4.js';
-import { SIGNING_SERVICE, URL_EXPIRES_SECONDS } from '../tunnel/presign.js';
+import { ALGORITHM, amzDate, signature } from '../aws/sigv4.js';
+import { SIGNING_SERVICE, URL_EXPIRES_SECONDS } from '../eice.js';
 
 /** How far in the future X-Amz-Date may be (AWS tolerates 5 minutes of client clock skew). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;

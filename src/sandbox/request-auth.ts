@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { CredentialConfig } from './config.js';
-import { ALGORITHM, canonicalQuery, uriEncode } from '../tunnel/sigv4.js';
+import { ALGORITHM, canonicalQuery, uriEncode } from '../aws/sigv4.js';
 
 export type AuthFailure =
   | 'missing'        // no Authorization header

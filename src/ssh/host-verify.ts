@@ -7,7 +7,7 @@
 import { EicError, ExitCode, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { checkHostKey, knownKeyTypes, readKnownHosts, recordHostKey } from './known-hosts.js';
-import { blobKeyType, fingerprint } from './ssh-wire.js';
+import { blobKeyType, fingerprint } from '../ssh-wire.js';
 
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
 

@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { blobKeyType } from './ssh-wire.js';
+import { blobKeyType } from '../ssh-wire.js';
 
 /** The file to use: --known-hosts, then $EIC_KNOWN_HOSTS, then eic's config folder. */
 export function knownHostsPath(env: NodeJS.ProcessEnv, option?: string): string {

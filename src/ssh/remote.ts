@@ -5,7 +5,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
-import type { Io } from '../cli/context.js';
+import type { Io } from '../io.js';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp, showEscapeChar } from './escape.js';

@@ -3,7 +3,7 @@
  * and the original mode put back on every way out (normal exit, error, signal, lost tunnel).
  * Restoring is idempotent and also hooked to process 'exit', the last thing that runs.
  */
-import type { Io } from '../cli/context.js';
+import type { Io } from '../io.js';
 
 export interface WindowSize { rows: number; cols: number }
 

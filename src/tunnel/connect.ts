@@ -15,7 +15,7 @@ import { EicError, ExitCode } from '../errors.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
 import { tlsReadOption } from './frame-reader.js';
-import { caTrust, UNTRUSTED_CODES, type ExtraCas } from './trust.js';
+import { caTrust, UNTRUSTED_CODES, type ExtraCas } from '../net/trust.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */

@@ -2,16 +2,8 @@
  * The OpenTunnel URL, presigned with SigV4 exactly as the AWS CLI does it (protocol §2).
  * A fresh URL is signed for every WebSocket: it expires after 60 seconds.
  */
-import { ALGORITHM, amzDate, signature, uriEncode } from './sigv4.js';
-
-export const SIGNING_SERVICE = 'ec2-instance-connect';
-export const URL_EXPIRES_SECONDS = 60;
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import { ALGORITHM, amzDate, signature, uriEncode, type Credentials } from '../aws/sigv4.js';
+import { SIGNING_SERVICE, URL_EXPIRES_SECONDS } from '../eice.js';
 
 export interface OpenTunnelParams {
   /** The endpoint's DNS name; may carry `:port` (the sandbox does). */

@@ -34,7 +34,7 @@ import { silentLogger } from '../log.js';
 import { CLOSE_GRACE_MS, TunnelLink, type LinkEnd, type LinkOptions } from './tunnel-link.js';
 
 export { tunnelStream } from './tunnel-stream.js';
-export { MAX_FRAME_BYTES, SEND_HIGH_WATER } from './tunnel-link.js';
+export { SEND_HIGH_WATER } from './tunnel-link.js';
 
 export interface RelayOptions extends LinkOptions {}
 

@@ -18,8 +18,8 @@ import { EicError, ExitCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { Batcher } from './batch.js';
 import { attachFrameReader } from './frame-reader.js';
+import { MAX_CLIENT_FRAME_BYTES } from '../eice.js';
 
-export const MAX_FRAME_BYTES = 65_000;
 /** Bytes queued towards the endpoint before the local side is paused. */
 export const SEND_HIGH_WATER = 1024 * 1024;
 /** How long a closing tunnel may make no progress before it is cut. */
@@ -117,7 +117,7 @@ export class TunnelLink {
     // After a close there is nowhere to send to; the end handler is on its way.
     if (n === 0 || this.closing || this.ws.readyState !== WebSocket.OPEN) return true;
     // Equal parts, so a 64 KiB read becomes 2 × 32 KiB rather than 65,000 + 536.
-    const size = n <= MAX_FRAME_BYTES ? n : Math.ceil(n / Math.ceil(n / MAX_FRAME_BYTES));
+    const size = n <= MAX_CLIENT_FRAME_BYTES ? n : Math.ceil(n / Math.ceil(n / MAX_CLIENT_FRAME_BYTES));
     return this.pump(chunk, 0, size, onDrain);
   }
 

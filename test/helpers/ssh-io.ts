@@ -1,6 +1,6 @@
 /** In-memory stdio for running ssh modules in-process: collect what the remote side writes. */
 import { PassThrough, Readable } from 'node:stream';
-import type { Io } from '../../src/cli/context.js';
+import type { Io } from '../../src/io.js';
 
 export interface CapturedIo extends Io {
   out(): string;

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { presignOpenTunnel, type Credentials } from '../../src/tunnel/presign.js';
+import { presignOpenTunnel } from '../../src/tunnel/presign.js';
+import type { Credentials } from '../../src/aws/sigv4.js';
 
 export interface WsProxySettings {
   dnsName: string;

@@ -1,0 +1,70 @@
+/**
+ * `eic proxy <target> [port]`: one tunnel between stdin/stdout and the instance, for
+ * `ProxyCommand eic proxy %h %p`. stdout carries tunnel bytes only; everything else goes to
+ * stderr and only with -v (ssh shows a ProxyCommand's stderr to its user).
+ */
+import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { addAwsOptions, intInRange, type AwsCliOptions } from '../aws-options.js';
+import type { CommandContext } from '../context.js';
+import type { Logger } from '../../log.js';
+import type { TunnelTarget } from '../../target/discover.js';
+
+export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
+
+/** A terminal on stdin means a person ran it by hand: it would garble the SSH stream. */
+export function refuseTty(stdin: { isTTY?: boolean }): void {
+  if (stdin.isTTY) {
+    throw usageError('proxy-tty', 'eic proxy is meant to be run by ssh, not from a terminal',
+      `add "${PROXY_CONFIG_LINE}" to a Host block in ~/.ssh/config, or use eic ssh / eic tunnel`);
+  }
+}
+
+export interface ProxyCliOptions extends AwsCliOptions { pushKey?: boolean; publicKey?: string; osUser: string }
+
+async function pushKey(t: TunnelTarget, push: { path: string; key: string }, osUser: string, logger: Logger): Promise<void> {
+  const { pushPublicKey } = await import('../../aws/push-key.js');
+  logger.debug(`pushing ${push.path} for ${osUser}@${t.instance.id}`);
+  await pushPublicKey(t.aws.instanceConnect, {
+    instanceId: t.instance.id, osUser, publicKey: push.key, availabilityZone: t.instance.availabilityZone, profile: t.aws.profile,
+  });
+}
+
+export function registerProxy(program: Command, ctx: CommandContext): void {
+  const cmd = program.command('proxy')
+    .description('relay stdin/stdout to an instance\'s port (for ssh ProxyCommand)')
+    .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
+    .argument('[port]', 'remote port: 22 (default) or 3389', intInRange(1, 65535, 'port'))
+    .option('--push-key', 'push your public key (~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) with SendSSHPublicKey first')
+    .option('--public-key <file>', 'the public key file to push (implies --push-key)')
+    .option('--os-user <user>', 'the OS user the pushed key is for (in ssh_config: %r)', 'ec2-user');
+  addAwsOptions(cmd).action(async (target: string, port: number | undefined, opts: ProxyCliOptions) => {
+    const { io } = ctx;
+    refuseTty(io.stdin);
+    const [{ createLogger }, { prepareTarget }, { relay }] = await Promise.all([
+      import('../../log.js'), import('../../target/discover.js'), import('../../tunnel/relay.js'),
+    ]);
+    // quiet: in proxy mode even info lines would interleave with ssh's own prompts.
+    const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
+    const push = opts.pushKey || opts.publicKey
+      ? await (await import('./key.js')).publicKeyToPush(opts.publicKey ?? true, io.env)
+      : undefined;
+    const t = await prepareTarget(target, opts, { env: io.env, logger });
+    try {
+      // The key is valid for 60 s from the push: push it while the tunnel opens, not before.
+      const pushed = push && pushKey(t, push, opts.osUser, logger);
+      const opening = t.open(port ?? 22);
+      const [ws] = await Promise.all([opening, pushed]).catch(async (err) => {
+        (await opening.catch(() => undefined))?.terminate();
+        throw err;
+      });
+      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger });
+      logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
+    } finally {
+      t.aws.close();
+      // Nothing more will be read; let the process exit even though stdin is still open.
+      io.stdin.pause();
+      if (io.stdin === process.stdin) process.stdin.destroy();
+    }
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * `eic ssh [user@]<target> [-- command args…]`: an SSH session over the EICE tunnel, with ssh2
+ * in-process (no OpenSSH, no key file). Only commander and light helpers load here; the
+ * implementation (run.ts) is imported inside the action so `eic --help` stays fast.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_ESCAPE_CHAR, parseEscapeChar } from '../../ssh/escape.js';
+import { addAwsOptions, intInRange } from '../aws-options.js';
+import type { CommandContext } from '../context.js';
+import { addSessionOptions } from '../session-options.js';
+import type { SshCliOptions } from './options.js';
+
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const escapeChar = (value: string) => {
+  const ch = parseEscapeChar(value);
+  if (ch === undefined) throw new InvalidArgumentError('-e takes one character, ^X for a control character, or none');
+  return ch;
+};
+
+const HELP_AFTER = `
+Keys: by default a fresh ed25519 key is made in memory for each connection, pushed with
+SendSSHPublicKey (valid 60 s) and never written to disk. -i uses your key instead (add --push
+to push its public half first); keys in ssh-agent ($SSH_AUTH_SOCK) are tried too.
+
+Host keys are pinned by instance id (IPs change, ids do not) in eic's own known_hosts file,
+OpenSSH format: --known-hosts FILE, else $EIC_KNOWN_HOSTS, else $XDG_CONFIG_HOME/eic/known_hosts
+(~/.config/eic/known_hosts). ~/.ssh/known_hosts is never modified. A new instance's key is
+recorded on first contact (its fingerprint is printed); a changed key is refused.
+
+Forwarding goes through the one tunnel, so it reaches any host and port the instance can,
+while the endpoint itself only allows ports 22 and 3389.
+
+The endpoint ends every tunnel after its maxTunnelDuration (at most 1 h). With -N, eic then
+connects again (fresh key, new tunnel) and keeps the same local -L/-D ports open: connections
+in flight end, new ones work; one made while reconnecting waits for the new connection.
+Retries back off from 1 s to 30 s; refusals that will not pass (denied, unknown instance,
+changed host key) end eic after 3 tries. --no-reconnect exits 255 instead. A shell or a
+command ends with the tunnel (exit 255, saying why).
+
+Examples:
+  eic ssh i-0123456789abcdef0
+  eic ssh admin@web-1 -- sudo systemctl status nginx
+  eic ssh web-1 -N -L 5432:db.internal:5432 -D 1080
+`;
+
+export function registerSsh(program: Command, ctx: CommandContext): void {
+  const cmd = program.command('ssh')
+    .description('open an SSH session (shell, command, port forwarding) on an instance through its endpoint')
+    .argument('[target]', '[user@]instance id, Name tag, private IP or private DNS name (none: pick from a list)')
+    .argument('[command...]', 'command to run instead of a shell (put it after --)')
+    .addOption(new Option('-u, --os-user <user>', 'OS user to log in as').default('ec2-user'))
+    .addOption(new Option('-p, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
+    .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')
+    .option('--push', 'push the public half of the -i key with SendSSHPublicKey first')
+    .option('-A, --forward-agent', 'forward the ssh-agent ($SSH_AUTH_SOCK) to the instance')
+    .option('-t, --tty', 'allocate a pseudo-terminal even for a command')
+    .option('-T, --no-tty', 'never allocate a pseudo-terminal')
+    .addOption(new Option('-e, --escape-char <char>', 'escape character in a terminal session (~. disconnects, ~? lists the others); none: off')
+      .default(DEFAULT_ESCAPE_CHAR, '~').argParser(escapeChar))
+    .option('-N, --forward-only', 'run no remote command: only forward ports, until Ctrl-C')
+    .option('--no-reconnect', 'with -N: exit (255) when the tunnel ends instead of connecting again')
+    .option('-L, --local <spec>', 'forward [bind:]port:host:hostport through the instance (repeatable)', collect, [])
+    .option('-D, --dynamic <spec>', 'SOCKS5 proxy on [bind:]port through the instance (repeatable)', collect, [])
+    .addHelpText('after', HELP_AFTER);
+  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, command: string[], opts: SshCliOptions) => {
+    const { runSsh } = await import('./run.js');
+    // commander's -t/-T pair sets one `tty` value; tell an explicit -T apart from "not given".
+    const ttySource = cmd.getOptionValueSource('tty');
+    const osUserFromCli = cmd.getOptionValueSource('osUser') === 'cli';
+    const code = await runSsh({
+      target, command, opts: { ...opts, noTty: ttySource === 'cli' && opts.tty === false, tty: ttySource === 'cli' && opts.tty === true },
+      osUserFromCli, io: ctx.io,
+    });
+    ctx.setExitCode(code);
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The `eic ssh` action: a session (session/ssh-session.ts: key, target, push in parallel with the
+ * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
+ * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
+ */
+import { usageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { agentSocket } from '../../ssh/agent.js';
+import { parseStrictMode } from '../../ssh/host-verify.js';
+import { parseLocalForward } from '../../ssh/forward-local.js';
+import { parseDynamicForward, startForwarding, type Forwarding } from '../../ssh/forwarding.js';
+import { joinCommand, runRemote } from '../../ssh/remote.js';
+import { ClientSlot } from '../../ssh/client-slot.js';
+import type { SshConnection } from '../../ssh/session.js';
+import type { Io } from '../../io.js';
+import { resolveSshTarget, splitUserHost } from '../../target/ssh-target.js';
+import type { SshCliOptions } from './options.js';
+import { lossError } from './loss.js';
+import { holdForwarding, stopSignal, watch } from './reconnect.js';
+import { uptimeMs } from '../../clock.js';
+
+export interface RunSshInput {
+  target?: string;
+  command: string[];
+  opts: SshCliOptions;
+  /** -u was given explicitly (it then wins over user@target, as -l does in OpenSSH). */
+  osUserFromCli: boolean;
+  io: Io;
+}
+
+export async function runSsh(input: RunSshInput): Promise<number> {
+  const began = uptimeMs();
+  const { io, opts } = input;
+  const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
+  // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in
+  // flight, not before they are sent: see `early` below.
+  let loadSession!: () => void;
+  const session$ = new Promise<void>((resolve) => { loadSession = resolve; }).then(() => import('../../session/ssh-session.js'));
+
+  // Everything that can be refused without the network, first.
+  const local = opts.local.map(parseLocalForward);
+  const dynamic = opts.dynamic.map(parseDynamicForward);
+  if (opts.forwardOnly && input.command.length > 0) throw usageError('ssh-n-with-command', '-N runs no remote command, but one was given');
+  if (opts.tty && opts.noTty) throw usageError('tty-conflict', '-t and -T contradict each other');
+  parseStrictMode(opts.strictHostKeyChecking);
+  const { user, host } = splitUserHost(input.target);
+  const osUser = input.osUserFromCli ? opts.osUser : (user ?? opts.osUser);
+  const agent = agentSocket(io.env, logger);
+  if (opts.forwardAgent && !agent) logger.warn('-A: no ssh-agent to forward ($SSH_AUTH_SOCK is not set or not a socket)');
+
+  // With a target named and no -i to unlock, discovery needs nothing from the user: its round
+  // trips start now and overlap with loading ssh2 and making the key. Otherwise the prompts
+  // (passphrase, picker) come first, one at a time.
+  const early = host !== undefined && !opts.identity ? resolveSshTarget(host, opts, io, logger, loadSession) : undefined;
+  early?.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+  if (early) early.then(loadSession, loadSession); // in case it ends before its calls are sent
+  else loadSession();
+  const { clientKey, connectTarget, Phases } = await session$;
+  const phases = new Phases(began);
+  let key: Awaited<ReturnType<typeof clientKey>>;
+  try {
+    key = await clientKey(opts, io);
+  } catch (err) {
+    (await early?.catch(() => undefined))?.aws.close();
+    throw err;
+  }
+  if (!early) phases.mark('key');
+  const target = await (early ?? resolveSshTarget(host, opts, io, logger));
+  phases.mark(early ? 'discovery (loading ssh2 and making the key meanwhile)' : 'discovery');
+  let conn: SshConnection | undefined;
+  let forwarding: Forwarding | undefined;
+  try {
+    const opened = Date.now();
+    conn = await connectTarget({ target, key: key.key, push: key.push, osUser, opts, io, logger, agent, phases });
+
+    const loss = { instanceId: target.instance.id, maxTunnelDuration: opts.maxTunnelDuration };
+    const describeLoss = (err: Error | undefined) => lossError(err, { ...loss, openedAt: opened });
+    // -N reconnects when the tunnel ends: the listeners then forward through whichever
+    // connection the slot holds, and wait for the next one in between.
+    const first = opts.forwardOnly ? watch(conn.client, opened) : undefined;
+    const slot = first ? new ClientSlot() : undefined;
+    slot?.set(conn.client);
+    if (local.length > 0 || dynamic.length > 0) {
+      forwarding = await startForwarding(slot ? slot.get : conn.client, local, dynamic, logger);
+      for (const f of forwarding.forwards) {
+        const where = f.listener.host.includes(':') ? `[${f.listener.host}]:${f.listener.port}` : `${f.listener.host}:${f.listener.port}`;
+        logger.info(f.kind === 'local' ? `Forwarding ${where} -> ${f.spec} via ${target.instance.id}` : `SOCKS5 proxy on ${where} via ${target.instance.id}`);
+      }
+    }
+    if (first && slot) {
+      const reconnect = opts.reconnect !== false;
+      logger.info(`Forwarding only (-N)${reconnect ? ', reconnecting when the tunnel ends' : ''}; press Ctrl-C to stop`);
+      const signals = stopSignal();
+      try {
+        return await holdForwarding({
+          first, slot, reconnect, loss, logger, stop: signals.stopped,
+          // A fresh key each time (a pushed key is accepted for 60 s only); an -i key is reused.
+          connect: async () => {
+            const k = opts.identity ? key : await clientKey(opts, io);
+            return (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
+          },
+        });
+      } finally {
+        signals.dispose();
+      }
+    }
+    const command = input.command.length > 0 ? joinCommand(input.command) : undefined;
+    const pty = !opts.noTty && (Boolean(opts.tty) || (command === undefined && Boolean(io.stdin.isTTY)));
+    const status = await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss, escapeChar: opts.escapeChar });
+    // As OpenSSH does after a terminal session, so the user knows they are back home.
+    if (pty) logger.info(`Connection to ${target.instance.id} closed.`);
+    return status;
+  } finally {
+    await forwarding?.close();
+    conn?.client.end();
+    target.aws.close();
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * What target discovery needs to know from the command line: where credentials and the region
+ * come from, and the overrides that skip discovery's calls. The CLI's options bag is wider;
+ * only these travel below cli/.
+ */
+export interface TargetOptions {
+  profile?: string;
+  region?: string;
+  eiceId?: string;
+  eiceDnsName?: string;
+  privateIp?: string;
+  maxTunnelDuration?: number;
+  verbose?: boolean;
+}
