@@ -1,8 +1,11 @@
 /**
  * Diagnostics go to stderr, never stdout: in `eic proxy` stdout carries tunnel bytes only.
  * Everything logged passes through redact(), so that signatures, credentials, session tokens
- * and presigned URLs never reach a terminal or a log file, even under -v.
+ * and presigned URLs never reach a terminal or a log file, even under -v; and through
+ * safeMessage(), so that AWS text in a message (a Name, a state) cannot drive the terminal.
  */
+import { safeMessage } from './safe-text.js';
+
 export interface Logger {
   /** Shown only with -v. */
   debug(msg: string): void;
@@ -35,7 +38,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
   const verbose = Boolean(opts.verbose);
-  const emit = (prefix: string, msg: string) => write(`${prefix}${redact(msg)}\n`);
+  const emit = (prefix: string, msg: string) => write(`${prefix}${redact(safeMessage(msg))}\n`);
   return {
     verbose,
     debug: (msg) => { if (verbose) emit('debug: ', msg); },

@@ -4,6 +4,7 @@
  * unfiltered query (on the error path only) tells "none exists" from "one exists but failed".
  */
 import { EicError, ExitCode } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { pages, type DescribeEndpointsInput, type Filter, type SdkEndpoint } from './api.js';
 import type { AwsContext } from './clients.js';
 import { awsCall } from './errors.js';
@@ -48,11 +49,11 @@ async function describe(aws: AwsContext, input: DescribeEndpointsInput): Promise
 }
 
 function unusable(e: SdkEndpoint): EicError {
-  const why = e.StateMessage ? `: ${e.StateMessage}` : '';
+  const why = e.StateMessage ? `: ${safeText(e.StateMessage)}` : '';
   const hint = e.State?.startsWith('create-in-progress') ? 'wait a few minutes until it is create-complete'
     : `create a new one: aws ec2 create-instance-connect-endpoint --subnet-id ${e.SubnetId ?? '<subnet>'}`;
   return new EicError(ExitCode.aws, 'endpoint-unusable',
-    `Instance Connect Endpoint ${e.InstanceConnectEndpointId} in ${e.VpcId ?? 'its VPC'} is ${e.State}${why}`, hint);
+    `Instance Connect Endpoint ${e.InstanceConnectEndpointId} in ${e.VpcId ?? 'its VPC'} is ${safeText(e.State ?? 'unknown')}${why}`, hint);
 }
 
 /** The DNS name to connect to: FipsDnsName in FIPS mode (fails when it is empty). */

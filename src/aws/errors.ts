@@ -4,6 +4,7 @@
  * found, no endpoint) are raised where the facts are known, in instances.ts and endpoints.ts.
  */
 import { EicError, ExitCode } from '../errors.js';
+import { safeText } from '../safe-text.js';
 
 export interface AwsErrorContext {
   profile?: string;
@@ -41,8 +42,9 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
   if (err instanceof EicError) return err;
   const e = (err ?? {}) as SdkErrorShape;
   const name = e.name ?? e.Code ?? e.code ?? '';
-  const message = (e.message ?? String(err)).trim();
-  const requestId = e.$metadata?.requestId;
+  // AWS's own words (and ids) are text from outside: escaped before they join a message.
+  const message = safeText((e.message ?? String(err)).trim());
+  const requestId = e.$metadata?.requestId && safeText(e.$metadata.requestId);
   const withId = (m: string) => (requestId ? `${m} (request id ${requestId})` : m);
 
   if (/Region is missing/i.test(message)) return missingRegionError(ctx.profile);
@@ -88,7 +90,7 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
     return new EicError(ExitCode.aws, 'aws-unreachable', `${ctx.action}: cannot reach AWS (${net}): ${message}`,
       'check the network, the region, AWS_ENDPOINT_URL_* and AWS_CA_BUNDLE', { cause: err });
   }
-  const label = name && name !== 'Error' ? `${name}: ` : '';
+  const label = name && name !== 'Error' ? `${safeText(name)}: ` : '';
   return new EicError(ExitCode.aws, 'aws-error', withId(`${ctx.action} failed: ${label}${message}`), undefined, { cause: err });
 }
 

@@ -4,6 +4,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { EicError, ExitCode, usageError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { pages, type DescribeInstancesInput, type Filter, type SdkInstance } from './api.js';
 import type { AwsContext } from './clients.js';
 import { awsCall } from './errors.js';
@@ -100,7 +101,7 @@ export async function resolveInstance(aws: AwsContext, target: string): Promise<
   const found = await findInstances(aws, target);
   if (found.length === 0) throw notFound(aws, target, kind);
   if (found.length > 1) {
-    const list = found.map((i) => `${i.id} (${i.state}${i.privateIp ? `, ${i.privateIp}` : ''})`).join(', ');
+    const list = found.map((i) => `${i.id} (${safeText(i.state)}${i.privateIp ? `, ${i.privateIp}` : ''})`).join(', ');
     throw new EicError(ExitCode.usage, 'instance-ambiguous', `${found.length} instances match ${kind} ${target}: ${list}`,
       'use an instance id instead');
   }
@@ -109,12 +110,12 @@ export async function resolveInstance(aws: AwsContext, target: string): Promise<
 
 /** Check that a tunnel can reach the instance: running, with a private address. */
 export function checkReachable(instance: InstanceInfo): string {
-  const label = instance.name ? `${instance.id} (${instance.name})` : instance.id;
+  const label = instance.name ? `${instance.id} (${safeText(instance.name)})` : instance.id;
   if (instance.state !== 'running') {
     const hint = instance.state === 'stopped' ? `start it: aws ec2 start-instances --instance-ids ${instance.id}`
       : instance.state === 'pending' ? 'wait until it is running and try again'
       : 'only running instances can be reached';
-    throw new EicError(ExitCode.aws, 'instance-not-running', `instance ${label} is ${instance.state}, not running`, hint);
+    throw new EicError(ExitCode.aws, 'instance-not-running', `instance ${label} is ${safeText(instance.state)}, not running`, hint);
   }
   if (!instance.privateIp) {
     throw new EicError(ExitCode.aws, 'instance-no-ip', `instance ${label} has no private IPv4 or IPv6 address`,

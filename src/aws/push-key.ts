@@ -10,6 +10,7 @@
  * up, the message says how many attempts were made and how to get more.
  */
 import { EicError, ExitCode } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import type { InstanceConnectApi } from './api.js';
 import { retriedNote, toEicError } from './errors.js';
 
@@ -45,8 +46,8 @@ interface SdkError { name?: string; message?: string; $metadata?: { requestId?: 
 
 export function pushError(err: unknown, input: PushKeyInput): EicError {
   const e = (err ?? {}) as SdkError;
-  const msg = (e.message ?? String(err)).trim();
-  const id = e.$metadata?.requestId ? ` (request id ${e.$metadata.requestId})` : '';
+  const msg = safeText((e.message ?? String(err)).trim());
+  const id = e.$metadata?.requestId ? ` (request id ${safeText(e.$metadata.requestId)})` : '';
   const who = `${input.osUser}@${input.instanceId}`;
   const tries = retriedNote(err);
   const make = (code: string, message: string, hint?: string) =>

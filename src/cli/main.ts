@@ -4,6 +4,7 @@
  */
 import { EicError, ExitCode } from '../errors.js';
 import { redact } from '../log.js';
+import { safeMessage } from '../safe-text.js';
 import { processIo, type Io } from '../io.js';
 import { eicVersion } from '../version.js';
 import { isVersionQuery } from '../version-query.js';
@@ -43,7 +44,8 @@ function report(err: unknown, io: Io, verbose: boolean): number {
     return err.exitCode === 0 ? 0 : ExitCode.usage;
   }
   if (err instanceof EicError) {
-    io.stderr.write(redact(`eic: ${err.message}${err.hint ? ` (${err.hint})` : ''}`) + '\n');
+    // Messages carry AWS text; whatever escaped escaping where it entered is escaped here.
+    io.stderr.write(redact(safeMessage(`eic: ${err.message}${err.hint ? ` (${err.hint})` : ''}`)) + '\n');
     if (verbose && err.cause) io.stderr.write(redact(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}`) + '\n');
     return err.exitCode;
   }

@@ -10,6 +10,7 @@ import { awsCall } from '../aws/errors.js';
 import { USABLE_STATES } from '../aws/endpoints.js';
 import { listInstances, type InstanceInfo } from '../aws/instances.js';
 import { EicError, ExitCode } from '../errors.js';
+import { safeText } from '../safe-text.js';
 
 /** Prompts need a terminal both to draw on and to read keys from. */
 export function canPrompt(io: Io): boolean {
@@ -28,16 +29,16 @@ export async function servedVpcs(aws: AwsContext): Promise<Set<string>> {
   return vpcs;
 }
 
-/** One aligned line per instance: name, id, private IP, AZ, and whether an endpoint serves it. */
+/** One aligned line per instance: name, id, private IP, AZ, and whether an endpoint serves it (AWS text escaped). */
 export function describeChoices(instances: InstanceInfo[], served?: Set<string>): Array<{ name: string; value: InstanceInfo; disabled?: string | boolean }> {
   const col = (values: string[]) => Math.max(...values.map((v) => v.length), 1);
-  const names = instances.map((i) => i.name ?? '(no name)');
+  const names = instances.map((i) => (i.name === undefined ? '(no name)' : safeText(i.name)));
   const ips = instances.map((i) => i.privateIp ?? '-');
   const azs = instances.map((i) => i.availabilityZone ?? '-');
   const [wn, wip, waz] = [col(names), col(ips), col(azs)];
   return instances.map((inst, n) => {
     const reach = served === undefined ? '' : inst.vpcId && served.has(inst.vpcId) ? '  endpoint ok' : '  no endpoint in its VPC';
-    const state = inst.state === 'running' ? '' : `  (${inst.state})`;
+    const state = inst.state === 'running' ? '' : `  (${safeText(inst.state)})`;
     return {
       name: `${names[n].padEnd(wn)}  ${inst.id}  ${ips[n].padEnd(wip)}  ${azs[n].padEnd(waz)}${reach}${state}`,
       value: inst,

@@ -12,6 +12,7 @@ import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { EicError, ExitCode } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
 import { tlsReadOption } from './frame-reader.js';
@@ -145,11 +146,11 @@ export function refusalError(status: number, headers: IncomingMessage['headers']
   try {
     const json = JSON.parse(body) as Record<string, unknown>;
     const m = json.Message ?? json.message ?? json.errorMessage;
-    if (typeof m === 'string') message = m;
+    if (typeof m === 'string') message = safeText(m);
   } catch {
     // Not JSON: show the start of the text, if it is short and printable.
     const text = body.trim();
-    if (text && text.length <= 300 && !/[\x00-\x08]/.test(text)) message = text.replace(/\s+/g, ' ');
+    if (text && text.length <= 300 && !/[\x00-\x08]/.test(text)) message = safeText(text.replace(/\s+/g, ' '));
   }
   const text = `OpenTunnel refused (${status})${message ? `: ${message}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
   return new EicError(ExitCode.connection, 'tunnel-refused', redact(text), refusalHint(status));

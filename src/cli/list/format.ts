@@ -5,6 +5,7 @@
  */
 import type { VpcEndpoint } from '../../aws/endpoints-by-vpc.js';
 import type { InstanceInfo } from '../../aws/instances.js';
+import { safeJson, safeText } from '../../safe-text.js';
 
 export interface ListRow { instance: InstanceInfo; endpoint?: VpcEndpoint }
 
@@ -17,14 +18,14 @@ export function endpointLabel(row: ListRow): string {
   return i.vpcId ? `no endpoint in ${i.vpcId}` : 'not in a VPC';
 }
 
+/** The columns' text, escaped: a tab, newline or ESC sequence in a Name or state would break the columns or drive the terminal. */
 function fields(row: ListRow): string[] {
   const i = row.instance;
-  return [i.name ?? '', i.id, i.state, i.privateIp ?? '', i.availabilityZone ?? '', i.vpcId ?? '', endpointLabel(row)];
+  return [i.name ?? '', i.id, i.state, i.privateIp ?? '', i.availabilityZone ?? '', i.vpcId ?? '', endpointLabel(row)].map(safeText);
 }
 
 export function renderTsv(rows: ListRow[]): string {
-  // Tabs and newlines inside a Name would break the columns.
-  return rows.map((r) => fields(r).map((f) => f.replace(/[\t\r\n]/g, ' ')).join('\t') + '\n').join('');
+  return rows.map((r) => fields(r).join('\t') + '\n').join('');
 }
 
 const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m' };
@@ -36,7 +37,7 @@ function stateColor(state: string): string {
 }
 
 export function renderTable(rows: ListRow[], opts: { color: boolean }): string {
-  const cells = rows.map((r) => fields(r).map((f) => f.replace(/[\x00-\x1f\x7f]/g, ' ') || '-'));
+  const cells = rows.map((r) => fields(r).map((f) => f || '-'));
   const widths = COLUMNS.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
   const paint = (text: string, code: string) => (opts.color && code ? `${code}${text}${SGR.reset}` : text);
   // Pad before colouring so escape codes do not count towards the width; no trailing blanks.
@@ -64,7 +65,7 @@ export function renderJson(rows: ListRow[]): string {
     tags: i.tags,
     endpoint: e ? { id: e.id, state: e.state, subnetId: e.subnetId, usable: e.usable } : null,
   }));
-  return JSON.stringify(out, null, 2) + '\n';
+  return safeJson(JSON.stringify(out, null, 2)) + '\n';
 }
 
 /** Colour only for a terminal that wants it (https://no-color.org: any non-empty NO_COLOR). */

@@ -15,6 +15,8 @@
  * Pure: no AWS calls and no file access here.
  */
 
+import { hasUnsafeText } from '../../safe-text.js';
+
 export interface NamedInstance { name: string; id: string }
 
 export interface SshConfigBlockOptions {
@@ -38,12 +40,14 @@ export function shellQuote(word: string): string {
 }
 
 /**
- * Whether a Name tag can be a `Host` pattern that matches exactly itself: no whitespace, no
- * pattern characters (`* ? ! ,`), no quotes or `%` (ssh would expand tokens), not empty.
+ * Whether a Name tag can be a `Host` pattern that matches exactly itself: no whitespace or
+ * control characters (a newline would start a line of its own in the config), no pattern
+ * characters (`* ? ! ,`), no quotes or `%` (ssh would expand tokens), not empty.
  * Returns the reason when it cannot.
  */
 export function unusableHostName(name: string): string | undefined {
   if (!name) return 'empty';
+  if (hasUnsafeText(name)) return 'contains control characters';
   if (/\s/.test(name)) return 'contains whitespace';
   if (/[*?!,]/.test(name)) return 'contains a Host pattern character (* ? ! ,)';
   if (/["'%#\\]/.test(name)) return 'contains a quote, %, # or backslash';

@@ -6,6 +6,7 @@ import { createAwsContext } from '../../aws/clients.js';
 import { listInstances } from '../../aws/instances.js';
 import { unusableHostName, type NamedInstance } from './block.js';
 import type { Logger } from '../../log.js';
+import { safeText } from '../../safe-text.js';
 
 export interface NamesOptions { profile?: string; region?: string; env: NodeJS.ProcessEnv; logger: Logger }
 
@@ -18,9 +19,10 @@ export function pickNames(instances: Array<{ id: string; name?: string }>, logge
   }
   const out: NamedInstance[] = [];
   for (const [name, ids] of byName) {
+    const shown = safeText(name);
     const why = unusableHostName(name);
-    if (why) logger.warn(`no Host entry for Name "${name}" (${ids.join(', ')}): it ${why}; reach it by id`);
-    else if (ids.length > 1) logger.warn(`no Host entry for Name "${name}": ${ids.length} running instances share it (${ids.join(', ')}); reach them by id`);
+    if (why) logger.warn(`no Host entry for Name "${shown}" (${ids.join(', ')}): it ${why}; reach it by id`);
+    else if (ids.length > 1) logger.warn(`no Host entry for Name "${shown}": ${ids.length} running instances share it (${ids.join(', ')}); reach them by id`);
     else out.push({ name, id: ids[0] });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
