@@ -44,7 +44,7 @@ test('piped eic list: the Name is one escaped field of one line', async () => {
   assert.equal(fields[1], HOSTILE_ID);
 });
 
-test('eic list --json keeps the Name's value, with C1 controls written as \\u escapes', async () => {
+test('eic list --json keeps the value of the Name, with C1 controls written as \\u escapes', async () => {
   const r = await eic(['list', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, RAW_CONTROL);
