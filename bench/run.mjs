@@ -17,6 +17,7 @@ import { benchEnv, slowReaderCase, startTunnel } from './cases.mjs';
 import { writeResults } from './report.mjs';
 import { cpBench } from './cp.mjs';
 import { nodeFloor } from './floor.mjs';
+import { controlMasterBench } from './control-master.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -151,6 +152,9 @@ try {
   log(`bench: eic cp vs scp through eic proxy, ${MB} MiB each way`);
   const cp = await cpBench({ sb, env, tmp, MB });
 
+  log('bench: connection sharing of the eic ssh-config block');
+  const cm = await controlMasterBench({ sb, env, tmp });
+
   log('bench: start-up and connect latency');
   const lat = { version: [], node: [], connect: [], connectFirst: [], direct: [], list: [], nodeCas: [], versionCas: [], phases: '' };
   for (let i = 0; i < LAT_REPS; i++) {
@@ -177,7 +181,7 @@ try {
     ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
     date: new Date().toISOString().slice(0, 10),
   };
-  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, many, cp: cp.rows, lat: {
+  writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, many, cp: cp.rows, cm, lat: {
     reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), connectFirst: median(lat.connectFirst), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
   }, machine });

@@ -56,7 +56,8 @@ test('eic ssh-config: no Host line for the Name, and the warning shows it escape
   const r = await eic(['ssh-config', '--region', 'us-east-1']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, RAW_CONTROL);
-  assert.doesNotMatch(r.stdout, /evil|fake/);
+  assert.doesNotMatch(r.stdout, /^(?!#).*(evil|fake)/m);
+  assert.match(r.stdout, /^# skipped "evil\\x1b\[2J\\x1b\]0;owned\\x07\\nfake\\tline\\x9b31m" \(i-0eeee00000000000e\): the Name contains control characters$/m);
   assert.doesNotMatch(r.stderr, RAW_CONTROL);
   assert.match(r.stderr, /warning: no Host entry for Name "evil\\x1b\[2J\\x1b\]0;owned\\x07\\nfake\\tline\\x9b31m" \(i-0eeee00000000000e\): it contains control characters/);
 });

@@ -29,7 +29,8 @@ before(async () => {
   id = sb.env.EIC_SANDBOX_INSTANCE;
   name = sb.config.instances.find((i) => i.id === id)!.name!;
 
-  const r = await runEic(['ssh-config', '--eic-command', `${process.execPath} ${eicBin}`], eicEnv(sb, home.home));
+  // Each ssh here stands alone (sharing has a test of its own): no master outlives the test.
+  const r = await runEic(['ssh-config', '--no-control-master', '--eic-command', `${process.execPath} ${eicBin}`], eicEnv(sb, home.home));
   assert.equal(r.code, 0, r.stderr);
   // The generated block first (first match wins in ssh_config), then what a user's own
   // config would add: their key, and a known-hosts file that pins the instances by id.

@@ -78,3 +78,23 @@ test('Names that cannot be a Host pattern are recognised', () => {
   assert.equal(unusableHostName('db.prod'), undefined);
   for (const bad of ['', 'my server', 'web-*', 'a?b', '!x', 'a,b', 'it\'s', '100%']) assert.ok(unusableHostName(bad), bad);
 });
+
+test('connection sharing: ControlPath in the given directory, quoted for a space, % kept literal', () => {
+  const dir = '/home/a user/50% off/eic-cm';
+  const shared = renderSshConfigBlock({ eicCommand: 'eic', osUser: 'ec2-user', profile: 'p%h', controlDir: dir, named: [{ name: 'web-1', id: 'i-0123456789abcdef0' }] });
+  for (const host of ['web-1', 'i-0aaaabbbbccccdddd']) {
+    const g = sshG(shared, host);
+    assert.equal(g.get('controlmaster'), 'auto');
+    assert.equal(g.get('controlpersist'), '600');
+    // ssh -G shows the path with its tokens expanded: %% became %, %C the connection's hash.
+    assert.match(g.get('controlpath') ?? '', /^\/home\/a user\/50% off\/eic-cm\/[0-9a-f]{40}$/);
+    assert.match(g.get('proxycommand') ?? '', / --profile p%%h /);
+  }
+  assert.doesNotMatch(renderSshConfigBlock({ eicCommand: 'eic', osUser: 'ec2-user' }), /Control/);
+});
+
+test('values that would break the file are refused: a user with a space, a line break', () => {
+  assert.throws(() => renderSshConfigBlock({ eicCommand: 'eic', osUser: 'a b' }), /--os-user "a b" is not a user name/);
+  assert.throws(() => renderSshConfigBlock({ eicCommand: 'eic', osUser: 'ec2-user', region: 'x\nHost *' }), /--region contains a control character/);
+  assert.throws(() => renderSshConfigBlock({ eicCommand: 'eic', osUser: 'ec2-user', controlDir: '/tmp/a"b' }), /double quote/);
+});

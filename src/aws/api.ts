@@ -33,6 +33,8 @@ export interface SdkEndpoint {
   VpcId?: string;
   SubnetId?: string;
   AvailabilityZone?: string;
+  /** ipv4, ipv6 or dualstack: which target addresses the endpoint reaches. */
+  IpAddressType?: string;
 }
 
 export interface DescribeEndpointsInput { InstanceConnectEndpointIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }

@@ -13,11 +13,14 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import type { NamedInstance } from './block.js';
 
 export interface SshConfigCliOptions {
   osUser: string;
   install?: string | boolean;
   names: boolean;
+  controlMaster: boolean;
+  controlDir?: string;
   eicCommand?: string;
   profile?: string;
   region?: string;
@@ -43,32 +46,46 @@ export function registerSshConfig(program: Command, ctx: CommandContext): void {
     .option('--os-user <user>', 'default login user (ssh user@host overrides it)', 'ec2-user')
     .option('--install [file]', 'add the block to FILE (default ~/.ssh/config) between "# BEGIN eic" and "# END eic", keeping FILE.eic-backup')
     .option('--no-names', 'only the "Host i-*" block: no Name blocks, no AWS call')
+    .option('--no-control-master', 'no connection sharing (ControlMaster, ControlPath, ControlPersist)')
+    .option('--control-dir <dir>', 'directory for the shared connections\' sockets, yours alone (default ~/.ssh/eic-cm)')
     .option('--eic-command <command>', 'how ssh should start eic (default: the absolute path of this eic)')
     .option('--profile <name>', 'AWS profile, also written into the ProxyCommand')
     .option('--region <region>', 'AWS region, also written into the ProxyCommand')
     .option('-v, --verbose', 'diagnostics on stderr')
     .addHelpText('after', `
-The block has one "Host <Name>" per running instance with a unique Name, then "Host i-*".
+The block has one "Host <Name>" per running instance with a unique Name that an endpoint can
+serve (a comment names the others and why), then "Host i-*". Each shares one connection per
+host (ControlMaster auto, ControlPersist 10m): a second ssh within 10 minutes makes no AWS call
+and opens no tunnel. The socket directory is made 0700 if missing.
 ProxyCommand runs this eic by its absolute path (--eic-command eic to rely on PATH instead).
 --install puts the block at the end of the file, or just above a catch-all "Host *" / "Match all"
 (ssh takes the first value it finds, so a catch-all above would override User and ProxyCommand);
 a later --install replaces the block where it is. The previous file is kept as FILE.eic-backup.`)
     .action(async (opts: SshConfigCliOptions) => {
       const { io } = ctx;
-      const [{ createLogger }, block, names] = await Promise.all([
-        import('../../log.js'), import('./block.js'), import('./names.js'),
+      const [{ createLogger }, block, names, control] = await Promise.all([
+        import('../../log.js'), import('./block.js'), import('./names.js'), import('./control-dir.js'),
       ]);
       const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
+      const home = io.env.HOME || (await import('node:os')).homedir();
       const eicCommand = opts.eicCommand?.trim()
         || defaultEicCommand(process.argv[1], process.execPath).map(block.shellQuote).join(' ');
-      const named = opts.names ? await names.namedInstances({ profile: opts.profile, region: opts.region, env: io.env, logger }) : [];
-      const text = block.renderSshConfigBlock({ eicCommand, osUser: opts.osUser, profile: opts.profile, region: opts.region, named });
+      const controlDir = opts.controlMaster ? resolve(home, opts.controlDir ?? control.defaultControlDir(home)) : undefined;
+      const render = (found?: { named: NamedInstance[]; skipped: string[] }) => block.renderSshConfigBlock({
+        eicCommand, osUser: opts.osUser, profile: opts.profile, region: opts.region, controlDir, ...found,
+      });
+      // Values that would break the file are refused before any AWS call; the block works only
+      // with its socket directory in place, printed or installed.
+      render();
+      if (controlDir) control.ensureControlDir(controlDir);
+      const found = opts.names ? await names.namedInstances({ profile: opts.profile, region: opts.region, env: io.env, logger }) : undefined;
+      const text = render(found);
+      const named = found?.named ?? [];
       if (opts.install === undefined || opts.install === false) {
         io.stdout.write(text);
         return;
       }
       const { installSshConfigBlock } = await import('./install.js');
-      const home = io.env.HOME || (await import('node:os')).homedir();
       const file = typeof opts.install === 'string' ? resolve(opts.install) : resolve(home, '.ssh', 'config');
       const r = installSshConfigBlock(file, text);
       const hosts = `Host i-*${named.length ? ` and ${named.length} named host${named.length === 1 ? '' : 's'}` : ''}`;

@@ -1,37 +1,49 @@
 /**
- * The `Host <Name>` entries of `eic ssh-config`: running instances whose Name is unique and can
- * be an ssh Host pattern. Others are skipped with a warning that says how to reach them.
+ * The `Host <Name>` entries of `eic ssh-config`: running instances whose Name is unique, can be
+ * an ssh Host pattern, and that an endpoint can serve. The others are skipped: a Name problem
+ * with a warning that says how to reach them, and every skip as a comment line in the block.
  */
 import { createAwsContext } from '../../aws/clients.js';
 import { listInstances } from '../../aws/instances.js';
+import { withReach, type Reached } from '../../target/reach.js';
 import { unusableHostName, type NamedInstance } from './block.js';
 import type { Logger } from '../../log.js';
 import { safeText } from '../../safe-text.js';
 
 export interface NamesOptions { profile?: string; region?: string; env: NodeJS.ProcessEnv; logger: Logger }
+export interface Names { named: NamedInstance[]; skipped: string[] }
+
+/** A Name as it may appear in a comment line or a warning. */
+const shown = (name: string) => `"${safeText(name)}"`;
 
 /** Pick the names to write from a list of instances (pure; warnings through logger). */
-export function pickNames(instances: Array<{ id: string; name?: string }>, logger: Logger): NamedInstance[] {
+export function pickNames(instances: Reached[], logger: Logger): Names {
   const byName = new Map<string, string[]>();
-  for (const i of instances) {
+  const skipped: string[] = [];
+  for (const { instance: i, reach } of instances) {
     if (!i.name) continue;
-    byName.set(i.name, [...(byName.get(i.name) ?? []), i.id]);
+    const why = reach.reason;
+    if (why) skipped.push(`skipped ${shown(i.name)} (${i.id}): ${why}`);
+    else byName.set(i.name, [...(byName.get(i.name) ?? []), i.id]);
   }
-  const out: NamedInstance[] = [];
+  const named: NamedInstance[] = [];
   for (const [name, ids] of byName) {
-    const shown = safeText(name);
     const why = unusableHostName(name);
-    if (why) logger.warn(`no Host entry for Name "${shown}" (${ids.join(', ')}): it ${why}; reach it by id`);
-    else if (ids.length > 1) logger.warn(`no Host entry for Name "${shown}": ${ids.length} running instances share it (${ids.join(', ')}); reach them by id`);
-    else out.push({ name, id: ids[0] });
+    if (why) {
+      logger.warn(`no Host entry for Name ${shown(name)} (${ids.join(', ')}): it ${why}; reach it by id`);
+      skipped.push(`skipped ${shown(name)} (${ids.join(', ')}): the Name ${why}`);
+    } else if (ids.length > 1) {
+      logger.warn(`no Host entry for Name ${shown(name)}: ${ids.length} running instances share it (${ids.join(', ')}); reach them by id`);
+      skipped.push(`skipped ${shown(name)} (${ids.join(', ')}): ${ids.length} instances share the Name`);
+    } else named.push({ name, id: ids[0] });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return { named: named.sort((a, b) => a.name.localeCompare(b.name)), skipped };
 }
 
-export async function namedInstances(opts: NamesOptions): Promise<NamedInstance[]> {
+export async function namedInstances(opts: NamesOptions): Promise<Names> {
   const aws = await createAwsContext(opts);
   try {
-    return pickNames(await listInstances(aws), opts.logger);
+    return pickNames(await withReach(aws, listInstances(aws)), opts.logger);
   } finally {
     aws.close();
   }

@@ -1,0 +1,94 @@
+// Connection sharing in the block `eic ssh-config --install` writes, used by the real OpenSSH
+// client: the first `ssh <id>` opens one tunnel and leaves a master behind (ControlPersist);
+// a second ssh runs over it with no AWS call at all (no lookup, no key push) and no second
+// tunnel, until `ssh -O exit`. The socket directory is made 0700 by --install.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
+import { eicBin } from './helpers/paths.js';
+import { eicEnv, finished, runEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+
+let sb: Sandbox;
+let kit: SshClientKit;
+let home: ReturnType<typeof tempHome>;
+let front: ApiRecorder;
+let config: string;
+let env: NodeJS.ProcessEnv;
+let id: string;
+let endpointId: string;
+
+before(async () => {
+  sb = await startSandbox({ requireSshd: true });
+  front = await startApiRecorder(sb.apiUrl);
+  kit = sshClientKit(sb);
+  home = tempHome();
+  mkdirSync(join(home.home, '.ssh'), { mode: 0o700 });
+  copyFileSync(`${kit.keyPath}.pub`, join(home.home, '.ssh', 'id_ed25519.pub'));
+  id = sb.env.EIC_SANDBOX_INSTANCE;
+  endpointId = sb.config.endpoints[0].id;
+  env = eicEnv(sb, home.home, { AWS_ENDPOINT_URL_EC2: front.url, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: front.url });
+  config = join(home.home, '.ssh', 'config');
+  writeFileSync(config, `Host *\n    IdentityFile ${kit.keyPath}\n    IdentitiesOnly yes\n    UserKnownHostsFile ${kit.knownHosts}\n`
+    + '    StrictHostKeyChecking yes\n    BatchMode yes\n    LogLevel ERROR\n', { mode: 0o600 });
+  const r = await runEic(['ssh-config', '--no-names', '--install', config, '--eic-command', `${process.execPath} ${eicBin}`], env);
+  assert.equal(r.code, 0, r.stderr);
+});
+after(async () => {
+  if (config) await ssh(['-O', 'exit', id]).catch(() => {});
+  kit?.cleanup();
+  home?.cleanup();
+  await front?.close();
+  await sb?.close();
+});
+
+function ssh(args: string[]): Promise<Finished> {
+  const child = spawn('ssh', ['-F', config, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin!.end();
+  return done;
+}
+
+/** The master's tunnel ends a moment after `ssh -O exit` returns: its ProxyCommand sees EOF. */
+async function tunnelsDropTo(n: number): Promise<number> {
+  for (let i = 0; i < 200 && sb.activeTunnels(endpointId) > n; i++) await delay(50);
+  return sb.activeTunnels(endpointId);
+}
+
+test('--install makes the ControlPath directory 0700 and writes the sharing options', () => {
+  const dir = join(home.home, '.ssh', 'eic-cm');
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  const text = readFileSync(config, 'utf8');
+  assert.match(text, new RegExp(`^Host i-\\*\\n(?:    .*\\n)*    ControlMaster auto\\n    ControlPath ${dir}/%C\\n    ControlPersist 10m\\n`, 'm'));
+});
+
+test('a second ssh rides the first one\'s connection: no AWS call, no key push, no second tunnel', async () => {
+  const first = await ssh([id, 'echo first']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout.toString(), 'first\n');
+  assert.ok(front.actions.includes('SendSSHPublicKey'), `the first ssh pushed the key: ${front.actions.join(', ')}`);
+  assert.equal(sb.activeTunnels(endpointId), 1, 'the master keeps its one tunnel after the first ssh returns');
+
+  front.actions.length = 0;
+  const second = await ssh([id, 'echo second as $(id -un)']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout.toString(), 'second as ec2-user\n');
+  assert.deepEqual(front.actions, [], 'no AWS API call for the second connection');
+  assert.equal(sb.activeTunnels(endpointId), 1, 'still the one tunnel');
+
+  const check = await ssh(['-O', 'check', id]);
+  assert.equal(check.code, 0, check.stderr);
+  const exit = await ssh(['-O', 'exit', id]);
+  assert.equal(exit.code, 0, exit.stderr);
+  assert.equal(await tunnelsDropTo(0), 0, 'the tunnel ends with the master');
+});
+
+test('--no-control-master leaves sharing out', async () => {
+  const r = await runEic(['ssh-config', '--no-names', '--no-control-master'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout.toString(), /Control/);
+});
