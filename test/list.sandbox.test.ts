@@ -55,6 +55,7 @@ test('piped: tab-separated running instances with their endpoint, in two API cal
   assert.equal(r.stdout, [
     `isolated\ti-0aaaabbbbccccdddd\trunning\t10.2.1.40\tus-east-1c\t${VPC3}\teice-0ccc0000000000001 (create-failed)`,
     `lonely\ti-0dddd00000000000d\trunning\t10.3.1.5\tus-east-1d\t${VPC4}\tno endpoint in ${VPC4}`,
+    'no-ingress\ti-0bbbb000000000001\trunning\t10.0.1.50\tus-east-1a\tvpc-0a1b2c3d4e5f60001\teice-0123456789abcdef0',
     'v6-only\ti-0fedcba9876543210\trunning\tfd00:10:1:1::10\tus-east-1a\tvpc-0a1b2c3d4e5f60002\teice-0fedcba9876543210',
     'web-1\ti-0123456789abcdef0\trunning\t10.0.1.10\tus-east-1a\tvpc-0a1b2c3d4e5f60001\teice-0123456789abcdef0',
     'worker\ti-0123456789abcdef1\trunning\t10.0.2.20\tus-east-1b\tvpc-0a1b2c3d4e5f60001\teice-0123456789abcdef0',
@@ -95,7 +96,7 @@ test('--all adds stopped instances; the ls alias works', async () => {
   const r = await eic(['ls', '--all']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^old-db\ti-0123456789abcdef3\tstopped\t/m);
-  assert.equal(r.stdout.trim().split('\n').length, 7);
+  assert.equal(r.stdout.trim().split('\n').length, 8);
 });
 
 test('--json with tag and EC2 filters', async () => {
@@ -107,7 +108,7 @@ test('--json with tag and EC2 filters', async () => {
   assert.equal(rows[0].tags.env, 'prod');
 
   const micro = JSON.parse((await eic(['list', '--json', '--filter', 'instance-type=t3.micro'])).stdout) as Array<{ name: string; endpoint: unknown }>;
-  assert.deepEqual(micro.map((x) => x.name), ['isolated', 'v6-only', 'web-1']);
+  assert.deepEqual(micro.map((x) => x.name), ['isolated', 'no-ingress', 'v6-only', 'web-1']);
   const none = JSON.parse((await eic(['list', '--json', '--filter', 'tag:env=nowhere'])).stdout) as unknown[];
   assert.deepEqual(none, []);
 });
@@ -138,7 +139,7 @@ test('on a terminal: an aligned table with a header, coloured unless NO_COLOR', 
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /\x1b/);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines.length, 7);
+  assert.equal(lines.length, 8);
   const header = lines[0];
   const starts = ['NAME', 'INSTANCE', 'STATE', 'PRIVATE IP', 'AZ', 'VPC', 'ENDPOINT'].map((h) => header.indexOf(h));
   assert.ok(starts.every((s, i) => i === 0 || s > starts[i - 1]), header);

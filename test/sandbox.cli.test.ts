@@ -11,6 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
+import { defaultConfig } from '../src/sandbox/config.js';
+import { servedInstances } from '../src/sandbox/instances.js';
 import { descendants } from '../src/sandbox/proc-tree.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { stopProcess } from './helpers/stop-process.js';
@@ -110,7 +112,7 @@ describe('eic sandbox (the command)', () => {
       // While running: one sshd per served instance, found by its config directory.
       const configDir = dirname(env.AWS_CA_BUNDLE);
       const listeners = pgrep(configDir);
-      assert.equal(listeners.length, 5, `sshd listeners under ${configDir}`);
+      assert.equal(listeners.length, servedInstances(defaultConfig()).length, `sshd listeners under ${configDir}`);
       // A logged-in session running a command: sshd's per-connection processes call setsid(), so
       // killing only the listener (or its process group) would leave them and the command running.
       const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'id')]);

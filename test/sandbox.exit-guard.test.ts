@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/paths.js';
 import { stopProcess } from './helpers/stop-process.js';
+import { defaultConfig } from '../src/sandbox/config.js';
+import { servedInstances } from '../src/sandbox/instances.js';
 
 const PROGRAM = `
 import { startSandbox } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'sandbox', 'index.js'))};
@@ -31,7 +33,8 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       });
       const [dirA, dirB, real] = JSON.parse(line) as [string, string, boolean];
       const count = (dir: string) => spawnSync('pgrep', ['-f', `${dir}/`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).length;
-      if (real) assert.deepEqual([count(dirA), count(dirB)], [5, 5]);
+      const served = servedInstances(defaultConfig()).length;
+      if (real) assert.deepEqual([count(dirA), count(dirB)], [served, served]);
       child.kill(sig);
       assert.equal(await exit, sig);
       assert.deepEqual([count(dirA), count(dirB)], [0, 0]);

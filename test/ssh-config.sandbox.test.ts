@@ -34,7 +34,7 @@ test('Host blocks for unique running Names an endpoint serves, the rest named in
   const r = await eic(['ssh-config', '--region', 'us-east-1']);
   assert.equal(r.code, 0, r.stderr);
   const hosts = [...r.stdout.matchAll(/^Host (.+)$/gm)].map((m) => m[1]);
-  assert.deepEqual(hosts, ['v6-only', 'web-1', 'i-*']);
+  assert.deepEqual(hosts, ['no-ingress', 'v6-only', 'web-1', 'i-*']);
   assert.match(r.stdout, /^# skipped "isolated" \(i-0aaaabbbbccccdddd\): no endpoint in its VPC$/m);
   assert.match(r.stdout, /^# skipped "worker" \(i-0123456789abcdef1, i-0123456789abcdef2\): 2 instances share the Name$/m);
   assert.match(r.stdout, /^# skipped "my box" \(i-0eeee00000000000e\): the Name contains whitespace$/m);

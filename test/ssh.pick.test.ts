@@ -70,9 +70,9 @@ describe('eic ssh instance choice (sandbox)', () => {
     assert.match(shown, /isolated\s+i-0aaaabbbbccccdddd\s+10\.2\.1\.40\s+us-east-1c\s+no endpoint in its VPC/);
     assert.doesNotMatch(shown, /old-db/, 'stopped instances are not offered');
     assert.ok(shown.indexOf('isolated') > shown.indexOf('worker'), 'unreachable instances come last');
-    // v6-only sorts first among the reachable ones; web-1 is next.
-    tmux('send-keys', '-t', 'picker', 'Down');
-    await sleep(200);
+    // no-ingress and v6-only sort first among the reachable ones; web-1 is third.
+    tmux('send-keys', '-t', 'picker', 'Down', 'Down');
+    await waitForPane('picker', /❯ web-1 /, 'the cursor on web-1');
     tmux('send-keys', '-t', 'picker', 'Enter');
     await waitForPane('picker', /Permanently added 'i-0123456789abcdef0'/, 'the connection to web-1');
     await waitForPane('picker', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');

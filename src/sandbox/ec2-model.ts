@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EndpointConfig, EndpointState, InstanceConfig, InstanceState, SandboxConfig } from './config.js';
+import { allGroups, endpointGroupIds, instanceGroupIds } from './security-groups.js';
 
 /** EC2's instance state codes. */
 export const STATE_CODES: Record<InstanceState, number> = {
@@ -26,6 +27,7 @@ export interface InstanceView {
   networkInterfaceId?: string;
   macAddress?: string;
   tags: Record<string, string>;
+  securityGroups: Array<{ id: string; name: string }>;
   launchTime: Date;
   ownerId: string;
   reservationId: string;
@@ -55,10 +57,6 @@ export type DnsNames = (endpoint: EndpointConfig) => { dnsName: string; fipsDnsN
 /** A stable fake id of `width` hex digits derived from `seed` (ENIs, reservations, groups). */
 function hexId(seed: string, width = 17): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, width);
-}
-
-function suffix(id: string): string {
-  return id.slice(id.indexOf('-') + 1);
 }
 
 /** `ip-10-0-1-10.ec2.internal` in us-east-1, `ip-….<region>.compute.internal` elsewhere. */
@@ -98,6 +96,7 @@ export function instanceView(cfg: SandboxConfig, inst: InstanceConfig, launchTim
     networkInterfaceId: attached ? `eni-${hexId(`eni:${inst.id}`)}` : undefined,
     macAddress: attached ? `02:${mac}` : undefined,
     tags,
+    securityGroups: attached ? instanceGroupIds(cfg, inst).map((id) => ({ id, name: allGroups(cfg).find((g) => g.id === id)?.name ?? '' })) : [],
     launchTime,
     ownerId: cfg.accountId,
     reservationId: `r-${hexId(`r:${inst.id}`)}`,
@@ -125,7 +124,7 @@ export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNam
     availabilityZone: subnet.availabilityZone,
     createdAt,
     preserveClientIp: ep.preserveClientIp ?? false,
-    securityGroupIds: ep.securityGroupIds ?? [`sg-${hexId(`sg:${suffix(ep.id)}`)}`],
+    securityGroupIds: endpointGroupIds(cfg, ep),
     ipAddressType: hasV6 ? (hasV4 ? 'dualstack' : 'ipv6') : 'ipv4',
     tags: {},
   };

@@ -1,15 +1,16 @@
 /**
- * The sandbox's EC2 Query API: DescribeInstances and DescribeInstanceConnectEndpoints over the
- * config, validated and paginated as EC2 does it. Authentication happens before this (in
+ * The sandbox's EC2 Query API: DescribeInstances, DescribeInstanceConnectEndpoints and
+ * DescribeSecurityGroups over the config, validated and paginated as EC2 does it. Authentication happens before this (in
  * api-server.ts); here a request is a map of form parameters and the answer is EC2's XML.
  */
-import type { SandboxConfig } from './config.js';
+import type { SandboxConfig, SecurityGroupConfig, SecurityGroupRuleConfig } from './config.js';
 import { endpointView, instanceView, type DnsNames, type EndpointView, type InstanceView } from './ec2-model.js';
 import {
   applyFilters, decodeNextToken, Ec2Error, maxResults, numberedList, page, parseFilters, queryFingerprint,
   tagFilterValues, type FilterFields, type Params,
 } from './ec2-params.js';
-import { endpointXml, errorDocument, itemSet, leaf, reservationXml, responseDocument } from './ec2-xml.js';
+import { endpointXml, errorDocument, itemSet, leaf, reservationXml, responseDocument, securityGroupXml } from './ec2-xml.js';
+import { allGroups } from './security-groups.js';
 
 export interface Ec2QueryOptions {
   config: SandboxConfig;
@@ -22,6 +23,7 @@ export interface XmlAnswer { status: number; body: string }
 
 export const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const ENDPOINT_ID = /^eice-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 const INSTANCE_FILTERS = new Set([
   'instance-id', 'instance-state-name', 'instance-state-code', 'instance-type', 'availability-zone',
@@ -62,15 +64,53 @@ function endpointField(v: EndpointView, name: string): Array<string | undefined>
   }
 }
 
+const GROUP_FILTERS = new Set([
+  'group-id', 'group-name', 'vpc-id', 'description', 'owner-id', 'tag-key', 'tag-value',
+  ...['', 'egress.'].flatMap((d) => ['protocol', 'from-port', 'to-port', 'cidr', 'ipv6-cidr', 'group-id'].map((f) => `${d}ip-permission.${f}`)),
+]);
+
+type GroupView = SecurityGroupConfig & { ownerId: string };
+
+/** A rule's values under one `ip-permission.*` filter (EC2 matches any rule of the group). */
+function ruleField(r: SecurityGroupRuleConfig, field: string): Array<string | undefined> {
+  const all = String(r.protocol) === '-1';
+  switch (field) {
+    case 'protocol': return [String(r.protocol)];
+    case 'from-port': return [all ? undefined : String(r.fromPort ?? 0)];
+    case 'to-port': return [all ? undefined : String(r.toPort ?? 65535)];
+    case 'cidr': return [r.cidr && !r.cidr.includes(':') ? r.cidr : undefined];
+    case 'ipv6-cidr': return [r.cidr?.includes(':') ? r.cidr : undefined];
+    case 'group-id': return [r.sourceSecurityGroupId];
+    default: return [];
+  }
+}
+
+function groupField(g: GroupView, name: string): Array<string | undefined> | undefined {
+  switch (name) {
+    case 'group-id': return [g.id];
+    case 'group-name': return [g.name];
+    case 'vpc-id': return [g.vpcId];
+    case 'description': return [g.description ?? g.name];
+    case 'owner-id': return [g.ownerId];
+  }
+  const m = /^(egress\.)?ip-permission\.(.+)$/.exec(name);
+  if (m) return (m[1] ? g.egress : g.ingress).flatMap((r) => ruleField(r, m[2]));
+  return tagFilterValues({}, name);
+}
+
 const knownFilter = (set: Set<string>) => (name: string) => set.has(name) || name.startsWith('tag:');
 
+/** How a Describe call names its ids in errors (security groups use two different codes). */
+interface IdKind { code: string; label: string; notFoundCode?: string }
+
 /** Refuse malformed ids first, then unknown ones, naming them all as EC2 does. */
-function checkIds(ids: string[], pattern: RegExp, known: Set<string>, kind: { code: string; label: string }): void {
+function checkIds(ids: string[], pattern: RegExp, known: Set<string>, kind: IdKind): void {
   const bad = ids.find((id) => !pattern.test(id));
   if (bad !== undefined) throw new Ec2Error(`${kind.code}.Malformed`, `Invalid id: "${bad}"`);
   const missing = [...new Set(ids.filter((id) => !known.has(id)))];
-  if (missing.length === 1) throw new Ec2Error(`${kind.code}.NotFound`, `The ${kind.label} ID '${missing[0]}' does not exist`);
-  if (missing.length > 1) throw new Ec2Error(`${kind.code}.NotFound`, `The ${kind.label} IDs '${missing.join(', ')}' do not exist`);
+  const notFound = kind.notFoundCode ?? `${kind.code}.NotFound`;
+  if (missing.length === 1) throw new Ec2Error(notFound, `The ${kind.label} ID '${missing[0]}' does not exist`);
+  if (missing.length > 1) throw new Ec2Error(notFound, `The ${kind.label} IDs '${missing.join(', ')}' do not exist`);
 }
 
 function dryRun(params: Params): void {
@@ -86,7 +126,7 @@ interface Collection<V extends { id: string }> {
   ids: string[];
   max: number | undefined;
   idPattern: RegExp;
-  idKind: { code: string; label: string };
+  idKind: IdKind;
   field: FilterFields<V>;
   filterNames: Set<string>;
 }
@@ -126,9 +166,21 @@ function describeEndpoints(params: Params, opts: Ec2QueryOptions): string {
   return itemSet('instanceConnectEndpointSet', p.items.map(endpointXml)) + leaf('nextToken', p.nextToken);
 }
 
+function describeSecurityGroups(params: Params, opts: Ec2QueryOptions): string {
+  const { config } = opts;
+  const p = describePage(params, {
+    action: 'DescribeSecurityGroups', ids: numberedList(params, 'GroupId'), max: maxResults(params, 5, 1000),
+    idPattern: GROUP_ID, idKind: { code: 'InvalidGroupId', label: 'security group', notFoundCode: 'InvalidGroup.NotFound' },
+    all: allGroups(config).map((g) => ({ ...g, ownerId: config.accountId })),
+    field: groupField, filterNames: GROUP_FILTERS,
+  });
+  return itemSet('securityGroupInfo', p.items.map((g) => securityGroupXml(g, g.ownerId, config.region))) + leaf('nextToken', p.nextToken);
+}
+
 const ACTIONS: Record<string, (params: Params, opts: Ec2QueryOptions) => string> = {
   DescribeInstances: describeInstances,
   DescribeInstanceConnectEndpoints: describeEndpoints,
+  DescribeSecurityGroups: describeSecurityGroups,
 };
 
 export function ec2ErrorAnswer(err: Ec2Error, requestId: string): XmlAnswer {

@@ -4,6 +4,7 @@
  * `ipv6AddressesSet`), lists as `<xSet><item>…</item></xSet>`, and errors as
  * `<Response><Errors><Error>…` with `RequestID` in capitals, unlike the `requestId` of answers.
  */
+import type { SecurityGroupConfig, SecurityGroupRuleConfig } from './config.js';
 import type { EndpointView, InstanceView } from './ec2-model.js';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -64,7 +65,7 @@ export function instanceXml(v: InstanceView): string {
     + leaf('subnetId', v.subnetId) + leaf('vpcId', v.vpcId) + node('description')
     + leaf('ownerId', v.ownerId) + leaf('status', 'in-use') + leaf('macAddress', v.macAddress)
     + leaf('privateIpAddress', v.privateIpAddress) + leaf('privateDnsName', v.privateDnsName)
-    + leaf('sourceDestCheck', true) + node('groupSet')
+    + leaf('sourceDestCheck', true) + groupSet(v)
     + node('attachment', leaf('attachmentId', `eni-attach-${v.networkInterfaceId.slice(4)}`),
       leaf('deviceIndex', 0), leaf('status', 'attached'), leaf('attachTime', v.launchTime),
       leaf('deleteOnTermination', true), leaf('networkCardIndex', 0))
@@ -91,7 +92,7 @@ export function instanceXml(v: InstanceView): string {
     + leaf('vpcId', v.vpcId)
     + leaf('privateIpAddress', v.privateIpAddress)
     + leaf('sourceDestCheck', true)
-    + node('groupSet')
+    + groupSet(v)
     + (v.state === 'stopped'
       ? node('stateReason', leaf('code', 'Client.UserInitiatedShutdown'), leaf('message', 'Client.UserInitiatedShutdown: User initiated shutdown'))
       : '')
@@ -108,6 +109,39 @@ export function instanceXml(v: InstanceView): string {
     + leaf('platformDetails', 'Linux/UNIX')
     // The SDK reads Instance.Ipv6Address from here (EC2 fills it with the primary IPv6 address).
     + leaf('ipv6Address', v.ipv6Address);
+}
+
+/** An instance's (or its network interface's) groups: `groupSet` items of groupName and groupId. */
+function groupSet(v: InstanceView): string {
+  return itemSet('groupSet', v.securityGroups.map((g) => leaf('groupName', g.name) + leaf('groupId', g.id)));
+}
+
+/**
+ * One rule as EC2 answers it: `ipPermissions` items whose peers are `groups` (userId + groupId),
+ * `ipRanges` (cidrIp) and `ipv6Ranges` (cidrIpv6); all-traffic rules carry no ports.
+ */
+function permissionXml(r: SecurityGroupRuleConfig, ownerId: string): string {
+  const all = String(r.protocol) === '-1';
+  const v6 = r.cidr?.includes(':');
+  return leaf('ipProtocol', String(r.protocol))
+    + (all ? '' : leaf('fromPort', r.fromPort ?? 0) + leaf('toPort', r.toPort ?? 65535))
+    + itemSet('groups', r.sourceSecurityGroupId ? [leaf('userId', ownerId) + leaf('groupId', r.sourceSecurityGroupId)] : [])
+    + itemSet('ipRanges', r.cidr && !v6 ? [leaf('cidrIp', r.cidr)] : [])
+    + itemSet('ipv6Ranges', r.cidr && v6 ? [leaf('cidrIpv6', r.cidr)] : [])
+    + node('prefixListIds');
+}
+
+/** One `securityGroupInfo` item. */
+export function securityGroupXml(g: SecurityGroupConfig, ownerId: string, region: string): string {
+  return leaf('ownerId', ownerId)
+    + leaf('groupId', g.id)
+    + leaf('groupName', g.name)
+    + leaf('groupDescription', g.description ?? g.name)
+    + itemSet('ipPermissions', (g.ingress ?? []).map((r) => permissionXml(r, ownerId)))
+    + itemSet('ipPermissionsEgress', (g.egress ?? []).map((r) => permissionXml(r, ownerId)))
+    + leaf('vpcId', g.vpcId)
+    + leaf('securityGroupArn', `arn:aws:ec2:${region}:${ownerId}:security-group/${g.id}`)
+    + node('tagSet');
 }
 
 /** One reservation per instance keeps MaxResults counting instances exactly. */

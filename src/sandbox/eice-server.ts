@@ -16,6 +16,7 @@ import type { InstanceConfig, SandboxConfig } from './config.js';
 import type { FaultControl } from './faults.js';
 import { verifyOpenTunnel } from './opentunnel-verify.js';
 import { relay } from './target-relay.js';
+import { blockedBySecurityGroups } from './security-groups.js';
 import { checkTunnel } from './tunnel-policy.js';
 import type { Logger } from '../log.js';
 
@@ -104,12 +105,17 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
       sockets.delete(socket);
       active.set(endpointId, (active.get(endpointId) ?? 1) - 1);
     });
+    // Security groups do not refuse the upgrade: the tunnel opens and then cannot reach the target.
+    const blocked = blockedBySecurityGroups(config, {
+      endpoint: p.endpoint, instance: p.instance, port: v.params.remotePort, targetIp: v.params.privateIpAddress,
+      clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
+    });
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const label = `tunnel ${requestId.slice(0, 8)} ${endpointId} -> ${p.instance.id}:${v.params.remotePort}`;
-      logger.debug(`${label}: open (maxTunnelDuration ${v.params.maxTunnelDuration} s)`);
+      logger.debug(`${label}: open (maxTunnelDuration ${v.params.maxTunnelDuration} s)${blocked ? `; blocked: ${blocked}` : ''}`);
       relay({
         ws, raw: socket, fault, label, logger,
-        target: p.instance.state === 'running' ? opts.target(p.instance, v.params.remotePort) : undefined,
+        target: p.instance.state === 'running' && !blocked ? opts.target(p.instance, v.params.remotePort) : undefined,
         maxTunnelDuration: v.params.maxTunnelDuration,
       });
     });

@@ -41,7 +41,13 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--write-env <file>', 'when ready, write shell export lines for clients to this file')
     .option('--key-validity <seconds>', 'how long a pushed SSH key is accepted (AWS: 60)', parseSeconds)
     .option('-v, --verbose', 'log every request, tunnel and sshd line')
+    .option('--print-config', 'print the built-in world as JSON (a starting point for --config) and exit')
     .action(async (opts: SandboxCliOptions) => {
+      if (opts.printConfig) {
+        const { defaultConfig } = await import('../../sandbox/config.js');
+        ctx.io.stdout.write(`${JSON.stringify(defaultConfig(), null, 2)}\n`);
+        return;
+      }
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw usageError('sandbox-tls', '--tls-cert and --tls-key go together');
       const { runSandbox } = await import('./run.js');
       await runSandbox(opts, ctx);

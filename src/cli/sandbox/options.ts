@@ -10,6 +10,7 @@ export interface SandboxCliOptions {
   writeEnv?: string;
   keyValidity?: number;
   verbose?: boolean;
+  printConfig?: boolean;
 }
 
 /** `export K='v'` lines, safe for sh/bash/zsh `source`. */
