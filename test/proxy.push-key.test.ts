@@ -67,8 +67,8 @@ test('--push-key with no public key in ~/.ssh says how to make one', async () =>
   }
 });
 
-test('a refused push (unknown OS user) fails with SendSSHPublicKey\'s message', async () => {
-  const r = await runEic(['proxy', '--push-key', '--os-user', 'nobody-here', id], eicEnv(sb, home.home));
+test('a refused push (a malformed OS user name) fails with SendSSHPublicKey\'s message', async () => {
+  const r = await runEic(['proxy', '--push-key', '--os-user', '1nobody', id], eicEnv(sb, home.home));
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^eic: SendSSHPublicKey/);
   assert.equal(r.stdout.length, 0);

@@ -155,7 +155,6 @@ describe('SendSSHPublicKey', () => {
       [{ InstanceOSUser: '1root' }, /Invalid OS user name: 1root/],
       [{ InstanceOSUser: 'a'.repeat(33) }, /Invalid OS user name/],
       [{ InstanceOSUser: 'bad user' }, /Invalid OS user name/],
-      [{ InstanceOSUser: 'nobody' }, /OS user nobody does not exist on instance/],
       [{ AvailabilityZone: 'us-east-1b' }, /not in availability zone us-east-1b/],
       [{ AvailabilityZone: 'nowhere' }, /Invalid availability zone/],
     ];
@@ -173,6 +172,12 @@ describe('SendSSHPublicKey', () => {
     } finally {
       config.instances[1] = WORKER;
     }
+  });
+
+  test('an OS user the instance does not have is accepted, as AWS does (aws-cli #6896), but its key is never served', async () => {
+    const r = await send({ InstanceOSUser: 'ubuntu' });
+    assert.equal(r.Success, true);
+    assert.deepEqual((await activeKeys(WEB.id, 'ubuntu')).lines, [], 'the instance has no such user: sshd gets no key for it');
   });
 
   test('an unknown instance is EC2InstanceNotFoundException 404', async () => {

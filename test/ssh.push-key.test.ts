@@ -49,7 +49,7 @@ describe('pushPublicKey (sandbox Instance Connect API)', () => {
   it('explains each refusal', async () => {
     await rejectsWith({ instanceId: 'i-0123456789abcdef9' }, 'push-key-instance-not-found', /instance i-0123456789abcdef9 was not found/);
     await rejectsWith({ instanceId: 'i-0123456789abcdef3' }, 'push-key-instance-state', /not in a state that accepts keys/);
-    await rejectsWith({ osUser: 'nobody' }, 'push-key-invalid', /refused the request for nobody@/);
+    await rejectsWith({ osUser: '1nobody' }, 'push-key-invalid', /refused the request for 1nobody@.*Invalid OS user name/);
     await rejectsWith({ availabilityZone: 'us-east-1c' }, 'push-key-invalid', /not in availability zone us-east-1c/);
     const badCreds = await createAwsContext({
       env: { ...sb.env, AWS_SECRET_ACCESS_KEY: 'wrong/secret/key/000000000000000000000000', AWS_EC2_METADATA_DISABLED: 'true' }, logger: silentLogger,

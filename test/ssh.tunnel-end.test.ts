@@ -18,10 +18,10 @@ describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', 
     assert.match(r.stderr, new RegExp(`^eic: the session with ${cli.id} ended: the tunnel reached its maximum duration of 3 s \\(--max-tunnel-duration\\)`, 'm'));
   });
 
-  it('names an OS user the instance does not have (InvalidArgsException)', async () => {
-    const r = await runEic(['ssh', `nosuchuser@${cli.id}`, '--', 'true'], cli.env);
+  it('refuses a malformed OS user name before connecting (InvalidArgsException)', async () => {
+    const r = await runEic(['ssh', `1nosuchuser@${cli.id}`, '--', 'true'], cli.env);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for nosuchuser@${cli.id}: OS user nosuchuser does not exist`, 'm'));
+    assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for 1nosuchuser@${cli.id}: Invalid OS user name`, 'm'));
     assert.match(r.stderr, /check the OS user name \(-u\)/);
   });
 

@@ -91,10 +91,10 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     const keysPath = KEYS_PATH.exec(url.pathname);
     if (req.method === 'GET' && keysPath) {
       const [instanceId, osUser] = [decodeURIComponent(keysPath[1]), decodeURIComponent(keysPath[2])];
-      if (!opts.config.instances.some((i) => i.id === instanceId)) {
-        return { status: 404, contentType: 'text/plain', body: '' };
-      }
-      const lines = opts.keys.active(instanceId, osUser);
+      const inst = opts.config.instances.find((i) => i.id === instanceId);
+      if (!inst) return { status: 404, contentType: 'text/plain', body: '' };
+      // A user the instance does not have gets no keys, whatever was pushed for it.
+      const lines = inst.osUsers.includes(osUser) ? opts.keys.active(instanceId, osUser) : [];
       return { status: 200, contentType: 'text/plain', body: lines.map((l) => l + '\n').join('') };
     }
 

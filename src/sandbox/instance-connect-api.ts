@@ -91,9 +91,8 @@ function sendSSHPublicKey(o: Record<string, unknown>, opts: InstanceConnectOptio
     throw new ConnectError('EC2InstanceStateInvalidException',
       `Instance ${inst.id} is ${inst.state}; it must be running to accept a key`, 400);
   }
-  if (!inst.osUsers.includes(req.InstanceOSUser)) {
-    throw invalidArgs(`OS user ${req.InstanceOSUser} does not exist on instance ${inst.id}`);
-  }
+  // Like AWS, no check that the OS user exists (aws-cli #6896): the push succeeds and the
+  // login fails, because the instance's key lookup only serves its own users (api-server.ts).
   opts.keys.push(inst.id, req.InstanceOSUser, req.SSHPublicKey);
   return JSON.stringify({ RequestId: requestId, Success: true });
 }

@@ -19,6 +19,7 @@ import type { Io } from '../io.js';
 import { canPrompt } from '../target/pick-instance.js';
 import { resolveSshTarget } from '../target/ssh-target.js';
 import { uptimeMs } from '../clock.js';
+import { missingOsUserText } from './os-user.js';
 
 /** How long EC2 Instance Connect accepts a pushed key (protocol §1 step 3). */
 const PUSHED_KEY_SECONDS = 60;
@@ -97,7 +98,7 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
     // The handshake runs while the key is still being pushed; only authentication waits for it.
     authAfter: pushed,
     authFailureHint: push
-      ? `the key was pushed for ${osUser} on ${target.instance.id}: check that this OS user exists there (-u) and that its sshd uses EC2 Instance Connect`
+      ? `${missingOsUserText(osUser, target.instance.id)}: pass one with -u or user@ (or the instance's sshd does not use EC2 Instance Connect)`
       : `a key pushed earlier is accepted for ${PUSHED_KEY_SECONDS} s only: run again with --push, or authorize ${opts.identity} for ${osUser} on the instance`,
     logger,
   });
