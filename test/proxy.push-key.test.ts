@@ -3,30 +3,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, proxyCommand, runEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import type { Sandbox } from '../src/sandbox/index.js';
+import { eicEnv, finished, proxyCommand, runEic, startKeyedSandbox, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
 
 let sb: Sandbox;
 let kit: SshClientKit;
-let home: ReturnType<typeof tempHome>;
+let home: { home: string; cleanup(): void };
 let id: string;
+let close: (() => Promise<void>) | undefined;
 
 before(async () => {
-  // A sandbox of its own: no key is ever pushed here except by eic.
-  sb = await startSandbox({ requireSshd: true });
-  kit = sshClientKit(sb);
-  home = tempHome();
-  mkdirSync(join(home.home, '.ssh'));
-  copyFileSync(`${kit.keyPath}.pub`, join(home.home, '.ssh', 'id_ed25519.pub'));
-  id = sb.env.EIC_SANDBOX_INSTANCE;
+  ({ sb, kit, home, id, close } = await startKeyedSandbox());
 });
-after(async () => {
-  kit?.cleanup();
-  home?.cleanup();
-  await sb?.close();
-});
+after(async () => { await close?.(); });
 
 function ssh(proxyArgs: string, command: string): Promise<Finished> {
   const child = spawn('ssh', [...kit.sshOptions(id), '-o', `ProxyCommand=${proxyCommand(proxyArgs)}`, `ec2-user@${id}`, command], {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, runEic, sha256, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, runEic, sha256, spawnEic, sshClientKit, startEicTunnel, tempHome, type Finished, type RunningTunnel, type SshClientKit } from './helpers/tunnel-harness.js';
 
 let sb: Sandbox;
 let kit: SshClientKit;
@@ -29,27 +29,9 @@ after(async () => {
   await sb?.close();
 });
 
-interface RunningTunnel { child: ChildProcess; port: number; stderr(): string; done: Promise<Finished>; stop(): Promise<Finished> }
-
 /** Start `eic tunnel` and wait for its "Listening on" line. */
-async function startTunnel(args: string[]): Promise<RunningTunnel> {
-  const child = spawnEic(['tunnel', id, '--local-port', '0', ...args], eicEnv(sb, home.home));
-  const done = finished(child);
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^Listening on (?:127\.0\.0\.1|\[::1\]):(\d+)$/m.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
-  });
-  return {
-    child, port, done, stderr: () => err,
-    stop: async () => { child.kill('SIGTERM'); return done; },
-  };
+function startTunnel(args: string[]): Promise<RunningTunnel> {
+  return startEicTunnel(['tunnel', id, '--local-port', '0', ...args], eicEnv(sb, home.home));
 }
 
 async function sshPort(port: number, command: string, input?: Buffer, host = '127.0.0.1'): Promise<Finished> {

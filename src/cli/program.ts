@@ -14,6 +14,7 @@ import { registerSsh } from './ssh/command.js';
 import { registerCp } from './cp/command.js';
 import { registerList } from './list/command.js';
 import { registerCompletion } from './completion/command.js';
+import { registerPushKey } from './push-key.js';
 
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerCp(program, ctx);
   registerSshConfig(program, ctx);
   registerList(program, ctx);
+  registerPushKey(program, ctx);
   registerCompletion(program, ctx);
   registerSandbox(program, ctx);
   return program;

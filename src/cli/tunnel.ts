@@ -1,6 +1,8 @@
 /**
  * `eic tunnel <target> --local-port N`: a local TCP listener whose every connection is relayed
- * to the instance's port through its own tunnel. Runs until Ctrl-C or SIGTERM.
+ * to the instance's port through its own tunnel. Runs until Ctrl-C or SIGTERM. With --push-key
+ * the user's public key is pushed as each connection's tunnel opens, so plain ssh, scp, sftp
+ * and IDEs pointed at the port log in with their own key.
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../errors.js';
@@ -16,6 +18,9 @@ export interface TunnelCliOptions extends AwsCliOptions {
   remotePort: number;
   bind: string;
   maxConnections: number;
+  pushKey?: boolean;
+  publicKey?: string;
+  osUser: string;
 }
 
 /** Resolves on the first SIGINT or SIGTERM; the handlers are removed again by `dispose`. */
@@ -35,23 +40,31 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--remote-port <port>', 'port on the instance: 22 or 3389').default(22).argParser(intInRange(1, 65535, '--remote-port')))
     .option('--bind <address>', 'local address to listen on', '127.0.0.1')
     .addOption(new Option('--max-connections <n>', `tunnels open at once (the endpoint allows ${SERVICE_MAX_CONNECTIONS} for everyone)`)
-      .default(10).argParser(intInRange(1, 1_000_000, '--max-connections')));
+      .default(10).argParser(intInRange(1, 1_000_000, '--max-connections')))
+    .option('--push-key', 'push your public key (~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) as each connection opens')
+    .option('--public-key <file>', 'the public key file to push (implies --push-key)')
+    .option('--os-user <user>', 'the OS user the pushed key is for', 'ec2-user');
   addAwsOptions(cmd).action(async (target: string, opts: TunnelCliOptions) => {
     const { io } = ctx;
     if (opts.maxConnections > SERVICE_MAX_CONNECTIONS) {
       throw usageError('max-connections-too-high', `--max-connections ${opts.maxConnections} is above the endpoint's limit of ${SERVICE_MAX_CONNECTIONS} concurrent tunnels`,
         `use at most ${SERVICE_MAX_CONNECTIONS} (all users of the VPC share them)`);
     }
-    const [{ createLogger }, { prepareTarget }, { relay }, { startListener }] = await Promise.all([
-      import('../log.js'), import('../target/discover.js'), import('../tunnel/relay.js'), import('../tunnel/listener.js'),
+    const pushing = Boolean(opts.pushKey || opts.publicKey);
+    if (pushing && opts.remotePort !== 22) {
+      throw usageError('push-key-not-ssh', `--push-key is for SSH (--remote-port 22), not port ${opts.remotePort}`, 'leave out --push-key, or --remote-port');
+    }
+    const [{ createLogger }, { prepareTarget }, { relay }, { startListener }, keys] = await Promise.all([
+      import('../log.js'), import('../target/discover.js'), import('../tunnel/relay.js'), import('../tunnel/listener.js'), import('./proxy/key.js'),
     ]);
+    const push = pushing ? await keys.publicKeyToPush(opts.publicKey ?? true, io.env) : undefined;
     const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
     const signals = onStopSignal();
     // Bind before discovery, so that a port in use fails at once, before any AWS call.
     let target$: Promise<TunnelTarget> | undefined;
     const listener = await startListener({
       bind: opts.bind, port: opts.localPort, maxConnections: opts.maxConnections,
-      open: async () => (await target$!).open(opts.remotePort), relay, logger,
+      open: async () => keys.openWithPush(await target$!, opts.remotePort, push, opts.osUser, logger), relay, logger,
     }).catch((err) => { signals.dispose(); throw err; });
     target$ = prepareTarget(target, opts, { env: io.env, logger });
     let t: TunnelTarget | undefined;
@@ -65,7 +78,8 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
       t = ready;
       const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
       io.stdout.write(`Listening on ${host}:${listener.port}\n`);
-      logger.info(`forwarding to ${t.instance.id} (${t.privateIp}) port ${opts.remotePort} through ${t.endpoint.id}; Ctrl-C to stop`);
+      logger.info(`forwarding to ${t.instance.id} (${t.privateIp}) port ${opts.remotePort} through ${t.endpoint.id}`
+        + `${push ? `, pushing ${push.path} for ${opts.osUser} as each connection opens` : ''}; Ctrl-C to stop`);
       const sig = await signals.stopped;
       logger.info(`${sig}: closing the listener and ${listener.active()} open tunnel(s)`);
     } finally {

@@ -2,7 +2,7 @@
 // against a sandbox, with a client key made by ssh-keygen in a temp dir and pushed through the
 // SDK's SendSSHPublicKey, and the sandbox instance's host key pinned in a known_hosts file.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -63,6 +63,29 @@ export async function runEic(args: string[], env: NodeJS.ProcessEnv, input?: Buf
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface RunningTunnel { child: ChildProcess; port: number; stderr(): string; done: Promise<Finished>; stop(): Promise<Finished> }
+
+/** Start `eic tunnel …` (args from "tunnel" on) and wait for its "Listening on" line. */
+export async function startEicTunnel(args: string[], env: NodeJS.ProcessEnv): Promise<RunningTunnel> {
+  const child = spawnEic(args, env);
+  const done = finished(child);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^Listening on (?:127\.0\.0\.1|\[::1\]):(\d+)$/m.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
+  });
+  return {
+    child, port, done, stderr: () => err,
+    stop: async () => { child.kill('SIGTERM'); return done; },
+  };
 }
 
 export interface SshClientKit {
@@ -151,4 +174,21 @@ export function useSandboxCli(opts: { pin?: boolean } = {}): SandboxCli {
     cli.home?.cleanup();
   });
   return cli;
+}
+
+/**
+ * A sandbox of a test file's own with the real sshd (no key pushed except by eic), a client key
+ * pair made now, and a clean HOME whose ~/.ssh/id_ed25519.pub is that key's public half: what
+ * `--push-key` finds by default. `close()` undoes it all.
+ */
+export async function startKeyedSandbox(): Promise<{ sb: Sandbox; kit: SshClientKit; home: { home: string; cleanup(): void }; id: string; close(): Promise<void> }> {
+  const sb = await startSandbox({ requireSshd: true });
+  const kit = sshClientKit(sb);
+  const home = tempHome();
+  mkdirSync(join(home.home, '.ssh'), { mode: 0o700 });
+  copyFileSync(`${kit.keyPath}.pub`, join(home.home, '.ssh', 'id_ed25519.pub'));
+  return {
+    sb, kit, home, id: sb.env.EIC_SANDBOX_INSTANCE,
+    close: async () => { kit.cleanup(); home.cleanup(); await sb.close(); },
+  };
 }

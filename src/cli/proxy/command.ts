@@ -7,8 +7,6 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { addAwsOptions, intInRange, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
-import type { Logger } from '../../log.js';
-import type { TunnelTarget } from '../../target/discover.js';
 
 export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
 
@@ -21,14 +19,6 @@ export function refuseTty(stdin: { isTTY?: boolean }): void {
 }
 
 export interface ProxyCliOptions extends AwsCliOptions { pushKey?: boolean; publicKey?: string; osUser: string }
-
-async function pushKey(t: TunnelTarget, push: { path: string; key: string }, osUser: string, logger: Logger): Promise<void> {
-  const { pushPublicKey } = await import('../../aws/push-key.js');
-  logger.debug(`pushing ${push.path} for ${osUser}@${t.instance.id}`);
-  await pushPublicKey(t.aws.instanceConnect, {
-    instanceId: t.instance.id, osUser, publicKey: push.key, availabilityZone: t.instance.availabilityZone, profile: t.aws.profile,
-  });
-}
 
 export function registerProxy(program: Command, ctx: CommandContext): void {
   const cmd = program.command('proxy')
@@ -46,18 +36,11 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
     ]);
     // quiet: in proxy mode even info lines would interleave with ssh's own prompts.
     const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
-    const push = opts.pushKey || opts.publicKey
-      ? await (await import('./key.js')).publicKeyToPush(opts.publicKey ?? true, io.env)
-      : undefined;
+    const keys = await import('./key.js');
+    const push = opts.pushKey || opts.publicKey ? await keys.publicKeyToPush(opts.publicKey ?? true, io.env) : undefined;
     const t = await prepareTarget(target, opts, { env: io.env, logger });
     try {
-      // The key is valid for 60 s from the push: push it while the tunnel opens, not before.
-      const pushed = push && pushKey(t, push, opts.osUser, logger);
-      const opening = t.open(port ?? 22);
-      const [ws] = await Promise.all([opening, pushed]).catch(async (err) => {
-        (await opening.catch(() => undefined))?.terminate();
-        throw err;
-      });
+      const ws = await keys.openWithPush(t, port ?? 22, push, opts.osUser, logger);
       const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger });
       logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
     } finally {
