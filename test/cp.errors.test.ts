@@ -131,7 +131,7 @@ describe('eic cp errors (sandbox, real process)', () => {
     const r = await done;
     if (r.code === 0) return assert.fail('the copy finished before the interrupt; nothing was tested');
     assert.equal(r.code, 130, r.stderr);
-    assert.match(oneLine(r), new RegExp(`^eic: interrupted; stopped at [\\d.]+ [KM]iB of 64 MiB of ${remote} \\(continue with: eic cp --resume ${id}:${remote} ${local}\\)$`));
+    assert.match(oneLine(r), new RegExp(`^eic: interrupted by SIGINT; stopped at [\\d.]+ [KM]iB of 64 MiB of ${remote} \\(continue with: eic cp --resume ${id}:${remote} ${local}\\)$`));
     const partial = readFileSync(local);
     assert.ok(partial.length < data.length);
     assert.ok(data.subarray(0, partial.length).equals(partial));

@@ -134,7 +134,7 @@ describe('eic sandbox (the command)', () => {
       assert.ok(session.length >= 2, `the session's processes exist (${session.length})`);
 
       proc.child.kill('SIGTERM');
-      assert.equal(await proc.exit, 0);
+      assert.equal(await proc.exit, 143);
       hold.kill();
       assert.deepEqual(pgrep(configDir), [], 'no sshd listener left');
       assert.deepEqual([...listeners, ...session].filter(alive), [], 'no sshd or session process left');
@@ -154,7 +154,7 @@ describe('eic sandbox (the command)', () => {
       await waitForFile(envFile, proc);
       const configDir = dirname(parseExports(readFileSync(envFile, 'utf8')).AWS_CA_BUNDLE);
       proc.child.kill('SIGINT');
-      assert.equal(await proc.exit, 0);
+      assert.equal(await proc.exit, 130);
       assert.deepEqual(pgrep(configDir), []);
     } finally {
       await stopProcess(proc.child);

@@ -84,9 +84,10 @@ describe('eic ssh -N -L -D (sandbox)', () => {
     assert.equal(stdout, 'web says /through-socks');
   });
 
-  it('stops on Ctrl-C with status 0', async () => {
+  it('stops on Ctrl-C as OpenSSH does: "Killed by signal 2." and status 255', async () => {
     child.kill('SIGINT');
     const r = await done;
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, /^eic: Killed by signal 2\.$/m);
   });
 });

@@ -148,7 +148,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.deepEqual(await socksEchoes(socksPort, echoPort, again), again);
     c.kill('SIGINT');
     const r = await d;
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
   });
 
   it('with --no-reconnect exits 255 naming maxTunnelDuration', async () => {
@@ -175,7 +175,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.equal(sb.keys.active(id, 'ec2-user').filter((k) => !keysBefore.has(k)).length, 2);
     assert.deepEqual(await echoes(port, big), big);
     c.kill('SIGTERM');
-    assert.equal((await d).code, 0);
+    assert.equal((await d).code, 255);
   });
 
   it('backs off when connections keep dying young, from the second in a row', async () => {
@@ -192,7 +192,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     await err.until(/reconnecting in 2 s…\nreconnected \(attempt 1\)\n/);
     assert.deepEqual(await echoes(port, big), big);
     c.kill('SIGINT');
-    assert.equal((await d).code, 0);
+    assert.equal((await d).code, 255);
   });
 
   it('retries a busy endpoint, and gives up on refusals that will not pass', async () => {
@@ -220,7 +220,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.match(r.stderr, new RegExp(`^eic: gave up reconnecting to ${id} after 3 attempts: OpenTunnel refused \\(403\\): denied by policy`, 'm'));
   });
 
-  it('exits 0 on Ctrl-C while waiting to reconnect; a connection made meanwhile is closed', async () => {
+  it('exits 255 on Ctrl-C while waiting to reconnect; a connection made meanwhile is closed', async () => {
     const { port, err, child: c, done: d } = await startForwarding(['--max-tunnel-duration', '2']);
     sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' });
     await err.until(/reconnect attempt 1 failed/);
@@ -229,7 +229,8 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     waiting.sock.write('anyone?');
     c.kill('SIGINT');
     const r = await d;
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, /^eic: Killed by signal 2\.$/m);
     await waiting.closed;
     assert.equal(waiting.received().length, 0);
   });

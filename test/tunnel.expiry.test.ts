@@ -79,7 +79,7 @@ test('a tunnel reaching --max-tunnel-duration ends only its connection; new conn
     assert.equal(after.stdout.toString(), 'after\n');
   } finally {
     t.child.kill('SIGTERM');
-    assert.equal((await t.done).code, 0);
+    assert.equal((await t.done).code, 143);
   }
 });
 
@@ -98,6 +98,6 @@ test('a dropped tunnel ends only its connection; the next one works', async () =
   } finally {
     sb.faults.clear();
     t.child.kill('SIGTERM');
-    assert.equal((await t.done).code, 0);
+    assert.equal((await t.done).code, 143);
   }
 });

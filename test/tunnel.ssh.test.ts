@@ -62,7 +62,7 @@ test('ssh -p through eic tunnel runs commands, several sessions at once, each on
     assert.equal((t.stderr().match(/^connection \d+ from 127\.0\.0\.1:\d+ opened$/gm) ?? []).length, 4);
   } finally {
     const end = await t.stop();
-    assert.equal(end.code, 0, end.stderr);
+    assert.equal(end.code, 143, end.stderr);
   }
 });
 
@@ -98,7 +98,7 @@ test('64 MiB each way through eic tunnel arrives intact', async () => {
   }
 });
 
-test('SIGTERM closes the listener and the open tunnels, and eic exits 0', async () => {
+test('SIGTERM closes the listener and the open tunnels, says so, and eic exits 143 (128+15)', async () => {
   const t = await startTunnel([]);
   const sock = connect(t.port, '127.0.0.1');
   const banner = await once(sock, 'data');
@@ -107,8 +107,8 @@ test('SIGTERM closes the listener and the open tunnels, and eic exits 0', async 
   const closed = once(sock, 'close');
   const end = await t.stop();
   await closed;
-  assert.equal(end.code, 0, end.stderr);
-  assert.match(end.stderr, /SIGTERM: closing the listener and 1 open tunnel/);
+  assert.equal(end.code, 143, end.stderr);
+  assert.match(end.stderr, /^eic tunnel: stopped by SIGTERM; closed the listener and 1 open tunnel\(s\)$/m);
   // The listener is gone and the endpoint has seen the tunnel end.
   await assert.rejects(new Promise((resolve, reject) => connect(t.port, '127.0.0.1').on('connect', resolve).on('error', reject)), /ECONNREFUSED/);
   while (sb.activeTunnels(endpointId) !== 0) await new Promise((r) => setTimeout(r, 20));

@@ -1,11 +1,14 @@
 /**
  * `eic tunnel <target> --local-port N`: a local TCP listener whose every connection is relayed
- * to the instance's port through its own tunnel. Runs until Ctrl-C or SIGTERM. With --push-key
- * the user's public key is pushed as each connection's tunnel opens, so plain ssh, scp, sftp
- * and IDEs pointed at the port log in with their own key.
+ * to the instance's port through its own tunnel. With --push-key the user's public key is
+ * pushed as each connection's tunnel opens, so plain ssh, scp, sftp and IDEs pointed at the port
+ * log in with their own key. Runs until a stop signal (Ctrl-C, SIGTERM, SIGHUP), then closes
+ * the listener and its tunnels, says so and exits 128+signal, as a shell reports a death by that
+ * signal: a script can tell a stop from a failure (1, 255).
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../errors.js';
+import { signalStatus, watchStopSignals } from '../stop-signals.js';
 import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
 import type { TunnelTarget } from '../target/discover.js';
@@ -21,15 +24,6 @@ export interface TunnelCliOptions extends AwsCliOptions {
   pushKey?: boolean;
   publicKey?: string;
   osUser: string;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; the handlers are removed again by `dispose`. */
-function onStopSignal(): { stopped: Promise<string>; dispose(): void } {
-  let handler: (sig: NodeJS.Signals) => void = () => {};
-  const stopped = new Promise<string>((resolve) => { handler = (sig) => resolve(sig); });
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return { stopped, dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); } };
 }
 
 export function registerTunnel(program: Command, ctx: CommandContext): void {
@@ -59,7 +53,12 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
     ]);
     const push = pushing ? await keys.publicKeyToPush(opts.publicKey ?? true, io.env) : undefined;
     const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
-    const signals = onStopSignal();
+    const signals = watchStopSignals();
+    /** The one line a stop signal ends eic tunnel with, and its status (128+signal). */
+    const stopped = (sig: string, what: string) => {
+      logger.info(`eic tunnel: stopped by ${sig}; ${what}`);
+      ctx.setExitCode(signalStatus(sig));
+    };
     // Bind before discovery, so that a port in use fails at once, before any AWS call.
     let target$: Promise<TunnelTarget> | undefined;
     const listener = await startListener({
@@ -73,6 +72,7 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
       const ready = await Promise.race([target$, signals.stopped.then(() => undefined)]);
       if (!ready) {
         target$.then((x) => x.aws.close(), () => {});
+        stopped(signals.received!, 'closed the listener before any tunnel was opened');
         return;
       }
       t = ready;
@@ -81,7 +81,7 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
       logger.info(`forwarding to ${t.instance.id} (${t.privateIp}) port ${opts.remotePort} through ${t.endpoint.id}`
         + `${push ? `, pushing ${push.path} for ${opts.osUser} as each connection opens` : ''}; Ctrl-C to stop`);
       const sig = await signals.stopped;
-      logger.info(`${sig}: closing the listener and ${listener.active()} open tunnel(s)`);
+      stopped(sig, `closed the listener and ${listener.active()} open tunnel(s)`);
     } finally {
       await listener.close();
       signals.dispose();

@@ -1,9 +1,11 @@
 /**
  * Last-resort cleanup when a process that runs sandboxes ends without close(): on 'exit', and
- * on a SIGINT/SIGTERM that nobody else handles (such a signal ends the process without 'exit').
+ * on a SIGINT/SIGTERM/SIGHUP that nobody else handles (such a signal ends the process without 'exit').
  * One handler per process for all sandboxes in it, so that several sandboxes do not each take
  * the others' handlers for "somebody else's plan" and swallow the signal.
  */
+import { STOP_SIGNALS } from '../stop-signals.js';
+
 const cleanups = new Set<() => void>();
 
 function runAll(): void {
@@ -22,14 +24,12 @@ function onSignal(sig: NodeJS.Signals): void {
 
 function install(): void {
   process.on('exit', runAll);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 }
 
 function uninstall(): void {
   process.off('exit', runAll);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
 }
 
 /** Register a synchronous cleanup; the returned function unregisters it. */

@@ -3,13 +3,13 @@
  * and stderr kept apart, stdin passed through with its EOF, a pty when asked (raw mode and
  * resizes, see terminal.ts), and the remote exit status returned the way OpenSSH reports it.
  */
-import { constants as osConstants } from 'node:os';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import type { Io } from '../io.js';
 import { EicError, ExitCode, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp, showEscapeChar } from './escape.js';
 import { openTerminal, type TerminalSession } from './terminal.js';
+import { killedBySignal, signalStatus, watchStopSignals } from '../stop-signals.js';
 
 export interface RemoteRunOptions {
   /** Absent: a login shell. */
@@ -22,8 +22,6 @@ export interface RemoteRunOptions {
   logger: Logger;
   /** Called when the connection is lost before the remote side reported an exit status. */
   describeLoss?: (err: Error | undefined) => EicError;
-  /** Signals that end the session (default SIGTERM, SIGHUP, plus SIGINT when not in raw mode). */
-  signals?: NodeJS.Signals[];
   /** OpenSSH's escape character (-e) for a pty on a terminal: default `~`, null for none. */
   escapeChar?: number | null;
 }
@@ -31,12 +29,6 @@ export interface RemoteRunOptions {
 /** Join argv the way OpenSSH does: with single spaces, no quoting (the remote shell splits). */
 export function joinCommand(args: string[]): string {
   return args.join(' ');
-}
-
-/** 128 + signal number, as a shell reports a death by signal; 255 for an unknown signal. */
-export function signalExitCode(signal: string): number {
-  const n = (osConstants.signals as Record<string, number>)[`SIG${signal.replace(/^SIG/, '')}`];
-  return n ? 128 + n : ExitCode.connection;
 }
 
 export async function runRemote(client: Client, opts: RemoteRunOptions): Promise<number> {
@@ -98,7 +90,6 @@ function openChannel(client: Client, command: string | undefined, pty: PseudoTty
 function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: RemoteRunOptions, rawTerm: TerminalSession | undefined,
   cleanups: Array<() => void>): Promise<number> {
   const { io, logger } = opts;
-  const rawMode = rawTerm !== undefined;
   return new Promise<number>((resolve, reject) => {
     let lastError: Error | undefined;
     let done = false;
@@ -147,7 +138,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
       if (exit.code !== undefined) return resolve(exit.code);
       if (exit.signal) {
         logger.debug(`ssh: remote process killed by ${exit.signal}`);
-        return resolve(signalExitCode(exit.signal));
+        return resolve(signalStatus(exit.signal));
       }
       // No exit-status message (sshd sends one unless killed oddly): OpenSSH exits 255 too.
       logger.debug('ssh: the remote side closed the channel without an exit status');
@@ -164,22 +155,21 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
     // rather than let the remote side block forever on a full window.
     const onOutputError = (err: NodeJS.ErrnoException) => finish(() => {
       channel.close();
-      if (err.code === 'EPIPE') resolve(signalExitCode('PIPE'));
+      if (err.code === 'EPIPE') resolve(signalStatus('PIPE'));
       else reject(new EicError(ExitCode.connection, 'LOCAL_OUTPUT', `cannot write the output: ${err.message}`));
     });
     io.stdout.on('error', onOutputError);
     io.stderr.on('error', onOutputError);
     cleanups.push(() => { io.stdout.removeListener('error', onOutputError); io.stderr.removeListener('error', onOutputError); });
 
-    const signals = opts.signals ?? (rawMode ? ['SIGTERM', 'SIGHUP'] : ['SIGTERM', 'SIGHUP', 'SIGINT']);
-    for (const sig of signals) {
-      const handler = () => finish(() => {
-        client.end();
-        reject(new EicError(ExitCode.connection, 'KILLED', `killed by signal ${sig}`));
-      });
-      process.once(sig, handler);
-      cleanups.push(() => process.removeListener(sig, handler));
-    }
+    // A stop signal (in raw mode Ctrl-C is a byte for the remote side, so SIGINT comes from
+    // elsewhere too) ends the session as OpenSSH does: "Killed by signal N.", exit 255.
+    const signals = watchStopSignals();
+    cleanups.push(() => signals.dispose());
+    void signals.stopped.then((sig) => finish(() => {
+      client.end();
+      reject(new EicError(ExitCode.connection, 'killed-by-signal', killedBySignal(sig)));
+    }));
   });
 }
 

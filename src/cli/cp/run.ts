@@ -15,6 +15,7 @@ import { createProgress } from './progress.js';
 import type { CpCliOptions } from './options.js';
 import { openSession } from '../../session/ssh-session.js';
 import { uptimeMs } from '../../clock.js';
+import { signalStatus, watchStopSignals, type StopSignal } from '../../stop-signals.js';
 
 export interface RunCpInput {
   operands: string[];
@@ -39,15 +40,21 @@ export async function runCp(input: RunCpInput): Promise<number> {
   const dir = copyDirection(input.operands);
   const osUser = input.given('osUser') ? opts.osUser : (dir.user ?? opts.osUser);
 
-  const session = await openSession(dir.host, osUser, opts, io, logger);
+  // A stop signal (Ctrl-C, SIGTERM, SIGHUP) ends the connection; the copy then fails like a
+  // lost connection and says where it stopped and how to continue; the status is 128+signal.
+  const signals = watchStopSignals();
+  const opening = openSession(dir.host, osUser, opts, io, logger);
+  const opened = await Promise.race([opening, signals.stopped]).catch((err) => { signals.dispose(); throw err; });
+  if (typeof opened === 'string') {
+    signals.dispose();
+    opening.then((s) => s.close(), () => {});
+    throw new EicError(signalStatus(opened), 'cp-interrupted', `interrupted by ${opened} before any file was copied`);
+  }
+  const session = opened;
   // The tunnel's own account of a loss (e.g. its time limit) beats SFTP's "No response from server".
   let connectionError: Error | undefined;
   session.conn.client.on('error', (err: Error) => { connectionError ??= err; });
-  // Ctrl-C ends the connection; the copy then fails like a lost connection and says where it stopped.
-  let interrupted = false;
-  const onSignal = () => { interrupted = true; session.conn.client.end(); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  void signals.stopped.then(() => session.conn.client.end());
   try {
     const sftp = await openSftp(session.conn.client);
     const remote = createRemoteFs(sftp, { label: dir.label });
@@ -68,29 +75,29 @@ export async function runCp(input: RunCpInput): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof CopyFailure) throw explain(err, input, interrupted, connectionError);
-    if (interrupted) throw new EicError(130, 'cp-interrupted', 'interrupted before any file was copied', undefined, { cause: err });
+    const sig = signals.received;
+    if (err instanceof CopyFailure) throw explain(err, input, sig, connectionError);
+    if (sig) throw new EicError(signalStatus(sig), 'cp-interrupted', `interrupted by ${sig} before any file was copied`, undefined, { cause: err });
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
     session.close();
   }
 }
 
 /** The failure with how far the copy got and the command that continues it. */
-function explain(err: CopyFailure, input: RunCpInput, interrupted: boolean, connectionError?: Error): EicError {
+function explain(err: CopyFailure, input: RunCpInput, interrupted: StopSignal | undefined, connectionError?: Error): EicError {
   const p = err.progress;
   const files = p.files > 1 ? ` (${p.filesDone} of ${p.files} files done)` : '';
   let message = err.message + files;
   if (connectionError && err.exitCode === ExitCode.connection) message = message.replace('No response from server', connectionError.message);
   if (interrupted) {
     const at = p.current ? `; stopped at ${formatBytes(p.current.done)} of ${formatBytes(p.current.size)} of ${p.current.src}` : '';
-    message = `interrupted${at}${files}`;
+    message = `interrupted by ${interrupted}${at}${files}`;
   }
   const partial = Boolean(p.current && p.current.done > 0) || p.filesDone > 0;
   const hint = partial ? `continue with: ${retryCommand(input, true)}` : `fix that and run again: ${retryCommand(input, Boolean(input.opts.resume))}`;
-  return new EicError(interrupted ? 130 : err.exitCode, interrupted ? 'cp-interrupted' : err.code, message, hint, { cause: err });
+  return new EicError(interrupted ? signalStatus(interrupted) : err.exitCode, interrupted ? 'cp-interrupted' : err.code, message, hint, { cause: err });
 }
 
 /** `eic cp [--resume] …` with the options that matter for where and what. */

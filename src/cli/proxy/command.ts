@@ -1,12 +1,15 @@
 /**
  * `eic proxy <target> [port]`: one tunnel between stdin/stdout and the instance, for
  * `ProxyCommand eic proxy %h %p`. stdout carries tunnel bytes only; everything else goes to
- * stderr and only with -v (ssh shows a ProxyCommand's stderr to its user).
+ * stderr and only with -v (ssh shows a ProxyCommand's stderr to its user). A stop signal (ssh
+ * ends its ProxyCommand with SIGHUP) closes the tunnel and ends with 128+signal, saying so only
+ * under -v: it is how every session through ssh ends.
  */
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { addAwsOptions, intInRange, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
+import { signalStatus, watchStopSignals } from '../../stop-signals.js';
 
 export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
 
@@ -38,12 +41,21 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
     const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
     const keys = await import('./key.js');
     const push = opts.pushKey || opts.publicKey ? await keys.publicKeyToPush(opts.publicKey ?? true, io.env) : undefined;
-    const t = await prepareTarget(target, opts, { env: io.env, logger });
+    const signals = watchStopSignals();
+    const t = await prepareTarget(target, opts, { env: io.env, logger }).catch((err) => { signals.dispose(); throw err; });
     try {
       const ws = await keys.openWithPush(t, port ?? 22, push, opts.osUser, logger);
-      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger });
-      logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
+      void signals.stopped.then(() => ws.terminate());
+      // The tunnel cut by a stop signal is no failure of the tunnel.
+      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger })
+        .catch((err) => { if (signals.received) return undefined; throw err; });
+      if (end) logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
+      if (signals.received) {
+        logger.info(`eic proxy: stopped by ${signals.received}; closed the tunnel`);
+        ctx.setExitCode(signalStatus(signals.received));
+      }
     } finally {
+      signals.dispose();
       t.aws.close();
       // Nothing more will be read; let the process exit even though stdin is still open.
       io.stdin.pause();

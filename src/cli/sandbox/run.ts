@@ -1,6 +1,7 @@
 /**
- * The body of `eic sandbox`, loaded only when that command runs: start, announce, wait for
- * SIGINT/SIGTERM, stop everything (no sshd left behind), remove the env file.
+ * The body of `eic sandbox`, loaded only when that command runs: start, announce, wait for a
+ * stop signal (SIGINT, SIGTERM, SIGHUP), stop everything (no sshd left behind), remove the env
+ * file, and end with 128+signal, as a shell reports a death by that signal.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { EicError, usageError } from '../../errors.js';
@@ -11,6 +12,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { vpcOfSubnet } from '../../sandbox/tunnel-policy.js';
 import type { CommandContext } from '../context.js';
 import { envLines, type SandboxCliOptions } from './options.js';
+import { signalStatus, watchStopSignals } from '../../stop-signals.js';
 
 function readConfig(path: string | undefined): SandboxConfig {
   if (!path) return defaultConfig();
@@ -64,11 +66,7 @@ export async function runSandbox(opts: SandboxCliOptions, ctx: CommandContext): 
   // A stale file from an earlier run must not look like "ready".
   if (opts.writeEnv) rmSync(opts.writeEnv, { force: true });
 
-  let stop!: (sig: string) => void;
-  const stopped = new Promise<string>((resolve) => { stop = resolve; });
-  const onSignal = (sig: NodeJS.Signals) => stop(sig);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = watchStopSignals();
   try {
     let sb: Sandbox;
     try {
@@ -91,14 +89,14 @@ export async function runSandbox(opts: SandboxCliOptions, ctx: CommandContext): 
         writeFileSync(tmp, envLines(sb.env), { mode: 0o600 });
         renameSync(tmp, opts.writeEnv);
       }
-      const sig = await stopped;
+      const sig = await signals.stopped;
       logger.info(`eic sandbox: ${sig}, stopping`);
+      ctx.setExitCode(signalStatus(sig));
     } finally {
       await sb.close();
       if (opts.writeEnv) rmSync(opts.writeEnv, { force: true });
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }

@@ -3,7 +3,8 @@
  * its maxTunnelDuration (1 h at most), and networks drop; each time, a new connection is made
  * (fresh key, push, tunnel, SSH) and put in the ClientSlot the -L/-D listeners forward through,
  * so their listening sockets never close. Connections in flight end with the old tunnel.
- * Ctrl-C or SIGTERM ends it normally (0), also while waiting to reconnect.
+ * A stop signal (Ctrl-C, SIGTERM, SIGHUP) ends it, also while waiting to reconnect; the caller
+ * then ends as OpenSSH does (255).
  */
 import type { Client } from 'ssh2';
 import { EicError, ExitCode, isEicError } from '../../errors.js';
@@ -34,7 +35,7 @@ export interface HoldOptions {
   reconnect: boolean;
   loss: Pick<LossContext, 'instanceId' | 'maxTunnelDuration'>;
   logger: Logger;
-  /** Resolves on Ctrl-C / SIGTERM. */
+  /** Resolves on a stop signal (src/stop-signals.ts). */
   stop: Promise<unknown>;
   /** Wait before the nth retry (n ≥ 1); default 1 s, 2 s, 4 s… up to 30 s. */
   backoffMs?: (n: number) => number;
@@ -122,13 +123,4 @@ async function sleep(ms: number, stop: Promise<typeof STOPPED>): Promise<void | 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** SIGINT/SIGTERM as a promise, with the handlers removed again by dispose(). */
-export function stopSignal(): { stopped: Promise<void>; dispose(): void } {
-  let handler: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => { handler = () => resolve(); });
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return { stopped, dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); } };
 }

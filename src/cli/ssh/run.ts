@@ -3,7 +3,7 @@
  * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
  * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
  */
-import { usageError } from '../../errors.js';
+import { EicError, ExitCode, usageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { agentSocket } from '../../ssh/agent.js';
 import { parseStrictMode } from '../../ssh/host-verify.js';
@@ -16,7 +16,8 @@ import type { Io } from '../../io.js';
 import { resolveSshTarget, splitUserHost } from '../../target/ssh-target.js';
 import type { SshCliOptions } from './options.js';
 import { lossError } from './loss.js';
-import { holdForwarding, stopSignal, watch } from './reconnect.js';
+import { holdForwarding, watch } from './reconnect.js';
+import { killedBySignal, watchStopSignals } from '../../stop-signals.js';
 import { uptimeMs } from '../../clock.js';
 
 export interface RunSshInput {
@@ -89,10 +90,10 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     }
     if (first && slot) {
       const reconnect = opts.reconnect !== false;
+      const signals = watchStopSignals();
       logger.info(`Forwarding only (-N)${reconnect ? ', reconnecting when the tunnel ends' : ''}; press Ctrl-C to stop`);
-      const signals = stopSignal();
       try {
-        return await holdForwarding({
+        const status = await holdForwarding({
           first, slot, reconnect, loss, logger, stop: signals.stopped,
           // A fresh key each time (a pushed key is accepted for 60 s only); an -i key is reused.
           connect: async () => {
@@ -100,6 +101,9 @@ export async function runSsh(input: RunSshInput): Promise<number> {
             return (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
           },
         });
+        // Stopped by a signal: what OpenSSH says and does (its exit status is then 255).
+        if (signals.received) throw new EicError(ExitCode.connection, 'killed-by-signal', killedBySignal(signals.received));
+        return status;
       } finally {
         signals.dispose();
       }
