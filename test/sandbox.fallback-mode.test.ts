@@ -64,7 +64,7 @@ describe('eic sandbox without root', () => {
       assert.equal(ssh.stdout, 'via-fallback\n65534\n', 'the fallback runs commands as the sandbox\'s own user');
 
       child.kill('SIGTERM');
-      assert.equal(await exit, 0, stderr);
+      assert.equal(await exit, 143, stderr);
       assert.equal(existsSync(vars.AWS_CA_BUNDLE), false, 'its temporary directory is gone');
     } finally {
       await stopProcess(child);
