@@ -1,8 +1,9 @@
 /**
  * Choosing the instance, through the sandbox: without a terminal, no target and an ambiguous
  * Name tag fail with what to do (and the list); on a terminal (tmux), `eic ssh` offers a
- * picker of running instances (name, id, IP, AZ, whether an endpoint serves them) and an
- * ambiguous Name tag asks which one.
+ * search picker of the region's instances (Name, id, state, address, the endpoint that serves
+ * each; the others greyed with the reason and not choosable) and an ambiguous Name tag asks
+ * which one.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -62,17 +63,25 @@ describe('eic ssh instance choice (sandbox)', () => {
     assert.match(r.stderr, /2 instances match Name tag worker: i-0123456789abcdef1 \(running, 10\.0\.2\.20\), i-0123456789abcdef2 \(running, 10\.0\.2\.21\)/);
   });
 
-  it('on a terminal: picks from running instances, reachable ones first', async () => {
+  it('on a terminal: a search picker; unreachable instances greyed with the reason, not choosable', async () => {
     startSession('picker', []);
-    await waitForPane('picker', /Instance to connect to/, 'the picker');
+    await waitForPane('picker', /Instance to connect to .*type to search/, 'the picker');
     const shown = pane('picker');
-    assert.match(shown, /web-1\s+i-0123456789abcdef0\s+10\.0\.1\.10\s+us-east-1a\s+endpoint ok/);
-    assert.match(shown, /isolated\s+i-0aaaabbbbccccdddd\s+10\.2\.1\.40\s+us-east-1c\s+no endpoint in its VPC/);
-    assert.doesNotMatch(shown, /old-db/, 'stopped instances are not offered');
-    assert.ok(shown.indexOf('isolated') > shown.indexOf('worker'), 'unreachable instances come last');
-    // no-ingress and v6-only sort first among the reachable ones; web-1 is third.
-    tmux('send-keys', '-t', 'picker', 'Down', 'Down');
-    await waitForPane('picker', /❯ web-1 /, 'the cursor on web-1');
+    assert.match(shown, /web-1\s+i-0123456789abcdef0\s+running\s+10\.0\.1\.10\s+eice-0123456789abcdef0/);
+    assert.match(shown, /isolated\s+i-0aaaabbbbccccdddd\s+running\s+10\.2\.1\.40\s+\(no endpoint in its VPC\)/);
+    assert.match(shown, /old-db\s+i-0123456789abcdef3\s+stopped\s+10\.0\.1\.30\s+\(stopped\)/);
+    assert.ok(shown.indexOf('isolated') > shown.indexOf('worker') && shown.indexOf('old-db') > shown.indexOf('worker'), 'unreachable instances come last');
+    // Greyed: drawn dim (SGR 2, which tmux leaves on for the next line), without the cursor.
+    const colored = tmux('capture-pane', '-p', '-e', '-J', '-t', 'picker');
+    assert.match(colored, /\x1b\[2m- isolated [^\x1b]*\n- old-db /);
+    // Typing narrows the list; Enter on a list of only unreachable instances chooses nothing.
+    tmux('send-keys', '-t', 'picker', '-l', 'old');
+    await waitForPane('picker', /old\n(?:.*\n)*- old-db /, 'the list narrowed to old-db');
+    assert.doesNotMatch(pane('picker').split('old\n').pop()!, /web-1/);
+    tmux('send-keys', '-t', 'picker', 'Enter');
+    tmux('send-keys', '-t', 'picker', 'BSpace', 'BSpace', 'BSpace');
+    tmux('send-keys', '-t', 'picker', '-l', 'web');
+    await waitForPane('picker', /web\n(?:.*\n)*❯ web-1 /, 'the list narrowed to web-1, under the cursor');
     tmux('send-keys', '-t', 'picker', 'Enter');
     await waitForPane('picker', /Permanently added 'i-0123456789abcdef0'/, 'the connection to web-1');
     await waitForPane('picker', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');
@@ -83,8 +92,9 @@ describe('eic ssh instance choice (sandbox)', () => {
   it('on a terminal: asks which instance an ambiguous Name tag means', async () => {
     startSession('ambiguous', ['worker']);
     await waitForPane('ambiguous', /2 instances are named worker; which one\?/, 'the question');
+    assert.match(pane('ambiguous'), /worker\s+i-0123456789abcdef1\s+running\s+10\.0\.2\.20\s+eice-0123456789abcdef0/);
     tmux('send-keys', '-t', 'ambiguous', 'Down');
-    await sleep(200);
+    await waitForPane('ambiguous', /❯ worker\s+i-0123456789abcdef2/, 'the cursor on the second worker');
     tmux('send-keys', '-t', 'ambiguous', 'Enter');
     await waitForPane('ambiguous', /Permanently added 'i-0123456789abcdef2'/, 'the connection to the second worker');
     await waitForPane('ambiguous', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');

@@ -43,10 +43,7 @@ export async function resolveSshTarget(host: string | undefined, opts: TargetOpt
     return await prepareTarget(host, opts, deps);
   } catch (err) {
     if (!(isEicError(err) && err.code === 'instance-ambiguous' && canPrompt(io))) throw err;
-    const id = await withAws(opts, io, logger, async (aws) => {
-      const found = (await findInstances(aws, host)).filter((i) => i.state !== 'terminated');
-      return chooseInstance(io, host, found);
-    });
+    const id = await withAws(opts, io, logger, (aws) => chooseInstance(aws, io, host, findInstances(aws, host)));
     return prepareTarget(id, opts, deps);
   }
 }
