@@ -9,11 +9,10 @@ import { COPY_FAILED, isConnectionLoss, pathError, reasonOf } from './errors.js'
 import type { CopyFs, FileInfo } from './fs.js';
 import { PipeFailure, pipeFile } from './pipeline.js';
 import type { CopyItem, CopyPlan } from './plan.js';
+import { samePrefix, verifyCopy } from './integrity.js';
 
 /** 128 KiB × 32 requests in flight: the best of 32–256 KiB × 16–64 in bench/cp.mjs runs (noisy machine). */
 export const DEFAULT_CHUNK_SIZE = 128 * 1024;
-/** How much of the end of a partial file must match the source before --resume appends to it. */
-const RESUME_CHECK_BYTES = 256 * 1024;
 
 export interface CopyEvents {
   /** A file begins; `start` > 0 when --resume continues it. */
@@ -32,6 +31,8 @@ export interface CopyOptions {
   preserveTimes: boolean;
   /** --resume: append to a destination file whose content is a prefix of the source. */
   resume: boolean;
+  /** --verify: compare SHA-256 of source and copy after each file. */
+  verify?: boolean;
   chunkSize?: number;
   events?: CopyEvents;
 }
@@ -139,6 +140,7 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     result.skipped++;
     o.events?.note?.(`${to.display(item.dst)}: already complete, skipped`);
     o.events?.fileStart?.(item, size);
+    await check(item, o, size, progress);
     o.events?.fileDone?.(item);
     return 0;
   }
@@ -164,10 +166,12 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     await output.close();
     output = undefined;
     await input.close();
+    await check(item, o, end, progress);
     o.events?.fileDone?.(item);
     result.files++;
     return end - start;
   } catch (err) {
+    if (err instanceof CopyFailure) throw err; // the check after the copy: already says it all
     const failure = err instanceof PipeFailure ? err : undefined;
     const done = failure?.done ?? reached;
     // A local file is cut back to what is known written, so --resume finds an exact prefix.
@@ -177,6 +181,33 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
     const cause = failure ? (failure.cause ?? failure) : err;
     const display = failure?.side === 'read' ? from.display(item.src) : to.display(item.dst);
     throw midway(cause, display, item, done, size, progress);
+  }
+}
+
+/**
+ * After every file: the copy has the size that was copied (a write lost without an error would
+ * otherwise pass), and with --verify the same SHA-256 as the source.
+ */
+async function check(item: CopyItem, o: CopyOptions, size: number, progress: CopyProgress): Promise<void> {
+  const display = o.to.display(item.dst);
+  const failed = (code: string, message: string) => {
+    progress.current = { src: item.src, dst: item.dst, done: 0, size: item.info.size };
+    return new CopyFailure(new EicError(COPY_FAILED, code, message), progress);
+  };
+  let why: string | undefined;
+  try {
+    const there = await o.to.stat(item.dst);
+    if (there?.size !== size) {
+      throw failed('cp-size-mismatch', `${display}: has ${there?.size ?? 'no'} bytes after the copy, not ${size}`);
+    }
+    if (o.verify) why = await verifyCopy(o.from, item.src, o.to, item.dst);
+  } catch (err) {
+    if (err instanceof CopyFailure) throw err;
+    throw new CopyFailure(pathError(err, display), progress);
+  }
+  if (why) {
+    throw failed('cp-verify-failed',
+      `${display}: differs from ${o.from.display(item.src)} after the copy (${why}); the source may have changed while it was copied`);
   }
 }
 
@@ -199,7 +230,7 @@ function midway(cause: unknown, display: string, item: CopyItem, done: number, s
   return new CopyFailure(base, progress);
 }
 
-/** Where --resume continues `item`: the destination's size if its end matches the source there, else 0. */
+/** Where --resume continues `item`: the destination's size if all of it equals the source's prefix, else 0. */
 async function resumeOffset(item: CopyItem, o: CopyOptions): Promise<number> {
   const there = await o.to.stat(item.dst);
   if (!there || there.kind !== 'file' || there.size === 0) return 0;
@@ -207,31 +238,12 @@ async function resumeOffset(item: CopyItem, o: CopyOptions): Promise<number> {
     o.events?.note?.(`${o.to.display(item.dst)}: larger than the source; copying it again`);
     return 0;
   }
-  const len = Math.min(RESUME_CHECK_BYTES, there.size);
-  const pos = there.size - len;
-  const [a, b] = await Promise.all([readRange(o.from, item.src, pos, len), readRange(o.to, item.dst, pos, len)]);
-  if (!a.equals(b)) {
+  if (!(await samePrefix({ fs: o.from, path: item.src }, { fs: o.to, path: item.dst }, there.size))) {
     o.events?.note?.(`${o.to.display(item.dst)}: differs from the source; copying it again`);
     return 0;
   }
   if (there.size < item.info.size) o.events?.note?.(`${o.to.display(item.dst)}: resuming at ${formatBytes(there.size)}`);
   return there.size;
-}
-
-async function readRange(fs: CopyFs, path: string, pos: number, len: number): Promise<Buffer> {
-  const f = await fs.openRead(path);
-  try {
-    const buf = Buffer.alloc(len);
-    let got = 0;
-    while (got < len) {
-      const n = await f.read(buf, got, len - got, pos + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    await bounded(f.close());
-  }
 }
 
 export function formatBytes(n: number): string {

@@ -53,6 +53,11 @@ export interface CopyFs {
   realpath(path: string): Promise<string>;
   /** How to show a path of this side in messages: `./x` or `i-0123…:/x`. */
   display(path: string): string;
+  /**
+   * The SHA-256 (hex) of the first `length` bytes of a file, where this side can compute it
+   * without sending the bytes (the instance's sha256sum); undefined: read them instead.
+   */
+  hashPrefix?(path: string, length: number): Promise<string | undefined>;
 }
 
 export function kindOfMode(mode: number): FileKind {

@@ -39,6 +39,8 @@ export interface RemoteFsOptions {
   label: string;
   /** Requests in flight per file (measured: bench/cp.mjs). */
   depth?: number;
+  /** SHA-256 of a file's first bytes computed on the instance (remote-hash.ts). */
+  hashPrefix?: (path: string, length: number) => Promise<string | undefined>;
 }
 
 export function createRemoteFs(sftp: SFTPWrapper, opts: RemoteFsOptions): CopyFs {
@@ -99,6 +101,7 @@ export function createRemoteFs(sftp: SFTPWrapper, opts: RemoteFsOptions): CopyFs
     },
     realpath: (path) => call<string>((cb) => sftp.realpath(path, cb)),
     display: (path) => `${opts.label}:${path}`,
+    hashPrefix: opts.hashPrefix,
   };
 }
 

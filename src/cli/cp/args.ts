@@ -64,6 +64,4 @@ export function copyDirection(operands: string[]): CopyDirection {
 }
 
 /** Quote for a POSIX shell, for the retry command we print. */
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../../shell-quote.js';

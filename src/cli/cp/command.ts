@@ -15,7 +15,9 @@ eic ssh); a relative PATH starts in the user's home directory. Several sources g
 which must then be a directory. File modes are kept; -p keeps modification times too.
 
 When a copy fails midway, the message says how far it got; run the same command with --resume
-to append to files whose partial content matches the source instead of copying them again.
+to append to files whose partial content matches the source instead of copying them again
+(all of the partial content is compared, by SHA-256). Every copied file's size is checked;
+--verify also compares SHA-256 of source and copy end to end.
 
 Examples:
   eic cp ./app.tar.gz i-0123456789abcdef0:/tmp/
@@ -31,6 +33,7 @@ export function registerCp(program: Command, ctx: CommandContext): void {
     .option('-p, --preserve', 'keep modification and access times (modes are always kept)')
     .option('-q, --quiet', 'no progress bar and no notes')
     .option('--resume', 'append to partial files left by a failed copy (when they match the source)')
+    .option('--verify', 'compare SHA-256 of each source and its copy after copying')
     .addOption(new Option('-u, --os-user <user>', 'OS user to log in as').default('ec2-user'))
     .addOption(new Option('-P, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
     .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')

@@ -7,4 +7,5 @@ export interface CpCliOptions extends SessionOptions {
   preserve?: boolean;
   quiet?: boolean;
   resume?: boolean;
+  verify?: boolean;
 }

@@ -9,6 +9,7 @@ import { CopyFailure, executePlan, formatBytes } from '../../sftp/copy.js';
 import { createLocalFs } from '../../sftp/local-fs.js';
 import { planCopy } from '../../sftp/plan.js';
 import { createRemoteFs, openSftp } from '../../sftp/remote-fs.js';
+import { remoteHashPrefix } from '../../sftp/remote-hash.js';
 import type { Io } from '../../io.js';
 import { copyDirection, shellQuote, type Operand } from './args.js';
 import { createProgress } from './progress.js';
@@ -57,7 +58,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
   void signals.stopped.then(() => session.conn.client.end());
   try {
     const sftp = await openSftp(session.conn.client);
-    const remote = createRemoteFs(sftp, { label: dir.label });
+    const remote = createRemoteFs(sftp, { label: dir.label, hashPrefix: remoteHashPrefix(session.conn.client) });
     const local = createLocalFs();
     const [from, to] = dir.direction === 'upload' ? [local, remote] : [remote, local];
     const plan = await planCopy({ from, to, sources: dir.sources.map(pathOf), dest: pathOf(dir.dest), recursive: Boolean(opts.recursive) });
@@ -66,7 +67,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
     const started = uptimeMs();
     try {
       const result = await executePlan(plan, {
-        from, to, preserveTimes: Boolean(opts.preserve), resume: Boolean(opts.resume), events: view,
+        from, to, preserveTimes: Boolean(opts.preserve), resume: Boolean(opts.resume), verify: Boolean(opts.verify), events: view,
       });
       const s = (uptimeMs() - started) / 1000;
       logger.debug(`cp: ${result.files} file(s), ${formatBytes(result.bytes)} in ${s.toFixed(2)} s (${formatBytes(Math.round(result.bytes / Math.max(s, 0.001)))}/s)${result.skipped ? `, ${result.skipped} already complete` : ''}`);
@@ -107,6 +108,7 @@ export function retryCommand(input: RunCpInput, resume: boolean): string {
   if (opts.recursive) args.push('-r');
   if (opts.preserve) args.push('-p');
   if (opts.quiet) args.push('-q');
+  if (opts.verify) args.push('--verify');
   const valued: Array<[keyof CpCliOptions, string]> = [
     ['osUser', '-u'], ['port', '-P'], ['identity', '-i'], ['knownHosts', '--known-hosts'],
     ['strictHostKeyChecking', '--strict-host-key-checking'], ['profile', '--profile'], ['region', '--region'],

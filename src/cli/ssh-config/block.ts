@@ -23,6 +23,7 @@
 import { usageError } from '../../errors.js';
 
 import { hasUnsafeText } from '../../safe-text.js';
+import { shellQuote } from '../../shell-quote.js';
 
 export interface NamedInstance { name: string; id: string }
 
@@ -47,10 +48,7 @@ export const BEGIN_MARKER = '# BEGIN eic';
 export const END_MARKER = '# END eic';
 
 /** Quote one word for /bin/sh (ssh runs ProxyCommand with `$SHELL -c "exec …"`). */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_\-./:=@%+,]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /**
  * Whether a Name tag can be a `Host` pattern that matches exactly itself: no whitespace or
