@@ -115,6 +115,6 @@ test('DNS failures and other network errors map to their own messages', () => {
   assert.equal(dns.message, 'cannot resolve eice-x.example (ENOTFOUND)');
   const reset = describeConnectError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'h:443');
   assert.equal(reset.code, 'tunnel-network');
-  const own = new EicError(255, 'proxy-refused', 'the proxy refused CONNECT (407)');
+  const own = new EicError('proxy-refused', 'the proxy refused CONNECT (407)');
   assert.equal(describeConnectError(own, 'h:443'), own, 'an agent\'s own EicError passes through');
 });

@@ -125,23 +125,23 @@ describe('-i key files', () => {
     assert.match(asked[1], /^Bad passphrase, try again/);
     assert.equal(key.fingerprint, keygenFingerprint(made['openssh-ed25519-enc'] + '.pub'));
     await assert.rejects(loadKeyFile(made['openssh-ed25519-enc'], { askPassphrase: async () => 'nope' }),
-      (err: EicError) => isEicError(err) && err.code === 'KEY_BAD_PASSPHRASE');
+      (err: EicError) => isEicError(err) && err.code === 'key-bad-passphrase');
   });
 
   it('fails clearly for an encrypted key when there is no terminal to ask on', async () => {
     await assert.rejects(loadKeyFile(made['openssh-ed25519-enc']), (err: EicError) =>
-      isEicError(err) && err.code === 'KEY_ENCRYPTED' && err.exitCode === 2 && /is encrypted and there is no terminal/.test(err.message) && /ssh-add/.test(err.hint ?? ''));
+      isEicError(err) && err.code === 'key-encrypted' && err.exitCode === 2 && /is encrypted and there is no terminal/.test(err.message) && /ssh-add/.test(err.hint ?? ''));
     // The same through the CLI with stdin from a pipe: before any AWS call, so no sandbox needed.
     const r = spawnSync(process.execPath, [eicBin, 'ssh', 'i-0123456789abcdef0', '-i', made['pkcs8-ed25519-enc'], '--', 'true'],
       { input: '', encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
-    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.status, 255, r.stderr);
     assert.match(r.stderr, /^eic: identity file .* is encrypted and there is no terminal to ask for its passphrase/m);
   });
 
   it('refuses public keys, missing files and non-keys with a clear error', async () => {
-    await assert.rejects(loadKeyFile(made['openssh-ed25519'] + '.pub'), (err: EicError) => isEicError(err) && err.code === 'KEY_NOT_PRIVATE');
-    await assert.rejects(loadKeyFile(join(dir, 'missing')), (err: EicError) => isEicError(err) && err.code === 'KEY_UNREADABLE' && /ENOENT/.test(err.message));
+    await assert.rejects(loadKeyFile(made['openssh-ed25519'] + '.pub'), (err: EicError) => isEicError(err) && err.code === 'key-not-private');
+    await assert.rejects(loadKeyFile(join(dir, 'missing')), (err: EicError) => isEicError(err) && err.code === 'key-unreadable' && /ENOENT/.test(err.message));
     writeFileSync(join(dir, 'junk'), 'not a key\n');
-    await assert.rejects(loadKeyFile(join(dir, 'junk')), (err: EicError) => isEicError(err) && err.code === 'KEY_UNSUPPORTED');
+    await assert.rejects(loadKeyFile(join(dir, 'junk')), (err: EicError) => isEicError(err) && err.code === 'key-unsupported');
   });
 });

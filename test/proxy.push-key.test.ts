@@ -49,7 +49,7 @@ test('--push-key with no public key in ~/.ssh says how to make one', async () =>
   const empty = tempHome();
   try {
     const r = await runEic(['proxy', '--push-key', id], eicEnv(sb, empty.home));
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 255);
     assert.match(r.stderr, /^eic: no public key found in .*\.ssh \(id_ed25519\.pub, id_ecdsa\.pub, id_rsa\.pub\) \(create one with ssh-keygen -t ed25519, or name it: --public-key PATH\.pub\)\n$/);
   } finally {
     empty.cleanup();
@@ -58,7 +58,7 @@ test('--push-key with no public key in ~/.ssh says how to make one', async () =>
 
 test('a refused push (a malformed OS user name) fails with SendSSHPublicKey\'s message', async () => {
   const r = await runEic(['proxy', '--push-key', '--os-user', '1nobody', id], eicEnv(sb, home.home));
-  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.code, 255, r.stderr);
   assert.match(r.stderr, /^eic: SendSSHPublicKey/);
   assert.equal(r.stdout.length, 0);
 });

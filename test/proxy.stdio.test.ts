@@ -109,7 +109,7 @@ test('a terminal on stdin is refused with a one-line hint naming the ssh_config 
   const r = await done;
   child.stdin!.destroy();
   const out = r.stdout.toString().replace(/\r/g, '');
-  assert.equal(r.code, 2, out);
+  assert.equal(r.code, 255, out);
   assert.match(out, /eic: eic proxy is meant to be run by ssh, not from a terminal \(add "ProxyCommand eic proxy %h %p" to a Host block in ~\/\.ssh\/config/);
   assert.equal(sb.activeTunnels(endpointId), 0, 'no tunnel was opened');
 });

@@ -68,7 +68,7 @@ describe('SendSSHPublicKey throttling and outages (sandbox)', () => {
     assert.equal(cli.sb.faults.api.hits(OP), 3);
   });
 
-  it('eic ssh: throttling that passes is invisible; throttling that stays is one line on stderr and exit 1', async () => {
+  it('eic ssh: throttling that passes is invisible; throttling that stays is one line on stderr and exit 255', async () => {
     cli.sb.faults.api.fail(OP, THROTTLED, 2);
     const ok = await runEic(['ssh', cli.id, '--', 'echo pushed-$((40+2))'], cli.env);
     assert.equal(ok.code, 0, ok.stderr);
@@ -78,7 +78,7 @@ describe('SendSSHPublicKey throttling and outages (sandbox)', () => {
 
     cli.sb.faults.api.fail(OP, THROTTLED, Infinity);
     const r = await runEic(['ssh', cli.id, '--', 'echo never'], cli.env);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.length, 0);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
@@ -97,7 +97,7 @@ describe('SendSSHPublicKey throttling and outages (sandbox)', () => {
   it('eic ssh: EC2 discovery that stays throttled (RequestLimitExceeded) says so in one line', async () => {
     cli.sb.faults.api.fail('DescribeInstances', EC2_THROTTLED, Infinity);
     const r = await runEic(['ssh', cli.id, '--', 'echo never'], cli.env);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /^eic: DescribeInstances was throttled by AWS after 3 attempts: Request limit exceeded\. \(request id [\w-]+\) \(too many AWS calls.*wait a few seconds and try again/);

@@ -74,7 +74,7 @@ test('an error message from AWS is printed escaped, on one line', async () => {
 
 test('eic ssh to a stopped instance: its Name in the error is escaped', async () => {
   const r = await eic(['ssh', '--region', 'us-east-1', STOPPED_ID, '--', 'true']);
-  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.code, 255, r.stderr);
   assert.doesNotMatch(r.stderr, RAW_CONTROL);
   assert.match(r.stderr, /^eic: instance i-0eeee00000000000f \(evil\\x1b\[2J\\x1b\]0;owned\\x07\\nfake\\tline\\x9b31m\) is stopped, not running/);
 });

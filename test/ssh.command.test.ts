@@ -118,9 +118,9 @@ describe('eic ssh -- command (sandbox)', () => {
     assert.match(r.stderr, /^eic: .*(tunnel|connection)/m);
   });
 
-  it('exits 2 for a bad -L spec, before any AWS call', async () => {
+  it('exits 255 for a bad -L spec, as ssh does, before any AWS call', async () => {
     const r = await runEic(['ssh', cli.id, '-L', 'nonsense', '--', 'true'], cli.env);
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 255);
     assert.match(r.stderr, /bad -L "nonsense"/);
   });
 });

@@ -65,7 +65,7 @@ describe('-L through a real sshd', () => {
     const first = await startLocalForward(ssh.client, { bindHost: '127.0.0.1', bindPort: 0, host: '127.0.0.1', hostPort: 1 }, silentLogger);
     try {
       await assert.rejects(startLocalForward(ssh.client, { bindHost: '127.0.0.1', bindPort: first.port, host: '127.0.0.1', hostPort: 1 }, silentLogger),
-        (err: EicError) => isEicError(err) && err.code === 'LISTEN_FAILED' && /EADDRINUSE/.test(err.message));
+        (err: EicError) => isEicError(err) && err.code === 'port-in-use' && /already in use/.test(err.message));
     } finally {
       await first.close();
     }

@@ -58,7 +58,7 @@ describe('eic ssh -i with --push and the key validity window (sandbox)', () => {
 
   it('refuses --push without -i', async () => {
     const r = await runEic(['ssh', id, '--push', '--', 'true'], env);
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 255);
     assert.match(r.stderr, /--push pushes the -i key/);
   });
 });

@@ -25,7 +25,7 @@ describe('a missing OS user (sandbox, real sshd)', () => {
 
   it('eic cp says the same', async () => {
     const r = await runEic(['cp', `centos@${cli.id}:/etc/hostname`, join(cli.home.home, 'x')], cli.env);
-    assert.equal(r.code, 255, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`OS user centos probably does not exist on ${cli.id}; the usual ones are ec2-user`));
   });
 });

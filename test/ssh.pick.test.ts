@@ -53,13 +53,13 @@ describe('eic ssh instance choice (sandbox)', () => {
 
   it('without a terminal: no target is a usage error', async () => {
     const r = await runEic(['ssh'], env);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
     assert.match(r.stderr, /^eic: no instance given \(name an instance id, Name tag or private IP/m);
   });
 
   it('without a terminal: an ambiguous Name tag fails with the list', async () => {
     const r = await runEic(['ssh', 'worker', '--', 'true'], env);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
     assert.match(r.stderr, /2 instances match Name tag worker: i-0123456789abcdef1 \(running, 10\.0\.2\.20\), i-0123456789abcdef2 \(running, 10\.0\.2\.21\)/);
   });
 

@@ -5,24 +5,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from 'ssh2';
-import { EicError, ExitCode, usageError } from '../src/errors.js';
+import { EicError, usageError, type ErrorCode } from '../src/errors.js';
 import { isTransient, lossError, lossReason } from '../src/cli/ssh/loss.js';
 import { defaultBackoffMs } from '../src/cli/ssh/reconnect.js';
 import { ClientSlot } from '../src/ssh/client-slot.js';
 
-const conn = (code: string, message = code) => new EicError(ExitCode.connection, code, message);
+const conn = (code: ErrorCode, message: string = code) => new EicError(code, message);
 
 describe('reconnect policy', () => {
   it('retries network trouble, throttling and 5xx; not refusals the user must fix', () => {
-    for (const e of [conn('tunnel-network'), conn('tunnel-timeout'), conn('tunnel-dns'), conn('SSH_CONNECT'), conn('SSH_TIMEOUT'),
+    for (const e of [conn('tunnel-network'), conn('tunnel-timeout'), conn('tunnel-dns'), conn('ssh-connect'), conn('ssh-timeout'),
       conn('tunnel-refused', 'OpenTunnel refused (503): busy'), conn('tunnel-refused', 'OpenTunnel refused (429): too many'),
-      new EicError(ExitCode.aws, 'push-key-throttled', 'throttled'), new EicError(ExitCode.aws, 'aws-unreachable', 'x'),
+      new EicError('push-key-throttled', 'throttled'), new EicError('aws-unreachable', 'x'),
       new Error('socket hang up')]) {
       assert.equal(isTransient(e), true, (e as EicError).code ?? e.message);
     }
-    for (const e of [conn('SSH_AUTH_FAILED'), conn('HOST_KEY_CHANGED'), conn('tunnel-refused', 'OpenTunnel refused (403): denied'),
-      conn('tunnel-refused', 'OpenTunnel refused (400): bad ip'), new EicError(ExitCode.aws, 'push-key-instance-not-found', 'gone'),
-      new EicError(ExitCode.aws, 'access-denied', 'no'), new EicError(ExitCode.aws, 'sso-expired', 'login'), usageError('x', 'bad')]) {
+    for (const e of [conn('ssh-auth-failed'), conn('host-key-changed'), conn('tunnel-refused', 'OpenTunnel refused (403): denied'),
+      conn('tunnel-refused', 'OpenTunnel refused (400): bad ip'), new EicError('push-key-instance-not-found', 'gone'),
+      new EicError('access-denied', 'no'), new EicError('sso-expired', 'login'), usageError('bad-target', 'bad')]) {
       assert.equal(isTransient(e), false, e.code);
     }
   });
@@ -37,7 +37,7 @@ describe('reconnect policy', () => {
     const byReason = new Error('tunnel closed (1008): Tunnel reached maxTunnelDuration of 60 seconds');
     assert.equal(lossReason(byReason, { ...base, openedAt: now - 1000 }), "the endpoint's maxTunnelDuration (60 s) was reached");
     assert.equal(lossReason(undefined, { ...base, openedAt: now - 59_000 }), "the endpoint's maxTunnelDuration (60 s) was reached");
-    const dropped = new EicError(ExitCode.connection, 'tunnel-lost', 'tunnel connection lost');
+    const dropped = new EicError('tunnel-lost', 'tunnel connection lost');
     assert.equal(lossReason(new Error('x', { cause: dropped }), { ...base, openedAt: now - 1000 }), 'tunnel connection lost');
     assert.equal(lossReason(new Error('read ECONNRESET'), { ...base, openedAt: now - 1000 }), 'read ECONNRESET');
     const e = lossError(undefined, { instanceId: 'i-1', openedAt: now - 3_600_000, now });

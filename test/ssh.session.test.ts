@@ -89,7 +89,7 @@ describe('ssh session over a socket to a real sshd', () => {
 
   it('reports a stream that failed before the handshake, without an unhandled error', async () => {
     const dead = new PassThrough();
-    dead.destroy(new EicError(255, 'tunnel-lost', 'tunnel connection lost'));
+    dead.destroy(new EicError('tunnel-lost', 'tunnel connection lost'));
     const logger = createLogger({ write() {} });
     await assert.rejects(connectSsh({
       sock: dead, username: 'ec2-user', keys: [key], logger,
@@ -103,8 +103,8 @@ describe('ssh session over a socket to a real sshd', () => {
     const stranger = generateSessionKey();
     await assert.rejects(open([stranger]), (err) => {
       assert.ok(isEicError(err));
-      assert.equal(err.code, 'SSH_AUTH_FAILED');
-      assert.equal(err.exitCode, 255);
+      assert.equal(err.code, 'ssh-auth-failed');
+      assert.equal(err.kind, 'connection');
       assert.match(err.message, /permission denied for ec2-user/);
       return true;
     });

@@ -20,7 +20,7 @@ describe('eic ssh: sessions ended by the tunnel, refused key pushes (sandbox)', 
 
   it('refuses a malformed OS user name before connecting (InvalidArgsException)', async () => {
     const r = await runEic(['ssh', `1nosuchuser@${cli.id}`, '--', 'true'], cli.env);
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 255, r.stderr);
     assert.match(r.stderr, new RegExp(`^eic: SendSSHPublicKey refused the request for 1nosuchuser@${cli.id}: Invalid OS user name`, 'm'));
     assert.match(r.stderr, /check the OS user name \(-u\)/);
   });

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { CaAgent } from '../net/ca-agent.js';
 import { collectBody } from './body.js';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from './sigv4.js';
 import { caTrust } from '../net/trust.js';
@@ -54,7 +54,7 @@ export function caFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new EicError(ExitCode.usage, 'ca-bundle-unreadable', `cannot read ${what} ${path}: ${(err as Error).message}`,
+      throw new EicError('ca-bundle-unreadable', `cannot read ${what} ${path}: ${(err as Error).message}`,
         `fix or unset ${what}`);
     }
   };

@@ -3,7 +3,7 @@
  * endpoints of its VPC, the one in its own subnet first. When none is usable, a second,
  * unfiltered query (on the error path only) tells "none exists" from "one exists but failed".
  */
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 import { pages, type DescribeEndpointsInput, type Filter, type SdkEndpoint } from './api.js';
 import type { AwsContext } from './clients.js';
@@ -52,18 +52,18 @@ function unusable(e: SdkEndpoint): EicError {
   const why = e.StateMessage ? `: ${safeText(e.StateMessage)}` : '';
   const hint = e.State?.startsWith('create-in-progress') ? 'wait a few minutes until it is create-complete'
     : `create a new one: aws ec2 create-instance-connect-endpoint --subnet-id ${e.SubnetId ?? '<subnet>'}`;
-  return new EicError(ExitCode.aws, 'endpoint-unusable',
+  return new EicError('endpoint-unusable',
     `Instance Connect Endpoint ${e.InstanceConnectEndpointId} in ${e.VpcId ?? 'its VPC'} is ${safeText(e.State ?? 'unknown')}${why}`, hint);
 }
 
 /** The DNS name to connect to: FipsDnsName in FIPS mode (fails when it is empty). */
 function withDnsName(aws: AwsContext, e: EndpointInfo): EndpointInfo {
   if (aws.fips && !e.fipsDnsName) {
-    throw new EicError(ExitCode.aws, 'endpoint-no-fips', `Instance Connect Endpoint ${e.id} has no FIPS DNS name, but FIPS mode is on`,
+    throw new EicError('endpoint-no-fips', `Instance Connect Endpoint ${e.id} has no FIPS DNS name, but FIPS mode is on`,
       'FIPS endpoints exist only in some regions; unset AWS_USE_FIPS_ENDPOINT (or use_fips_endpoint in the profile) or use a FIPS region');
   }
   if (!aws.fips && !e.dnsName) {
-    throw new EicError(ExitCode.aws, 'endpoint-no-dns', `Instance Connect Endpoint ${e.id} has no DNS name`, 'pass it with --eice-dns-name');
+    throw new EicError('endpoint-no-dns', `Instance Connect Endpoint ${e.id} has no DNS name`, 'pass it with --eice-dns-name');
   }
   return aws.fips ? { ...e, dnsName: e.fipsDnsName! } : e;
 }
@@ -86,11 +86,11 @@ export async function findEndpoint(aws: AwsContext, instance: InstanceInfo,
     if (found) return withDnsName(aws, toEndpointInfo(found));
     const [any] = await describe(aws, ids);
     if (any) throw unusable(any);
-    throw new EicError(ExitCode.aws, 'endpoint-not-found', `no Instance Connect Endpoint ${opts.eiceId} in ${aws.region}`,
+    throw new EicError('endpoint-not-found', `no Instance Connect Endpoint ${opts.eiceId} in ${aws.region}`,
       'check --eice-id and --region; list them with aws ec2 describe-instance-connect-endpoints');
   }
   if (!instance.vpcId) {
-    throw new EicError(ExitCode.aws, 'instance-no-vpc', `instance ${instance.id} is not in a VPC`, 'pass the endpoint with --eice-id');
+    throw new EicError('instance-no-vpc', `instance ${instance.id} is not in a VPC`, 'pass the endpoint with --eice-id');
   }
   const vpc: Filter = { Name: 'vpc-id', Values: [instance.vpcId] };
   const usable = opts.usable
@@ -101,6 +101,6 @@ export async function findEndpoint(aws: AwsContext, instance: InstanceInfo,
   // A deleted endpoint is as good as none; a failed or still-creating one is worth naming.
   const any = (await describe(aws, { Filters: [vpc] })).find((e) => !e.State?.startsWith('delete'));
   if (any) throw unusable(any);
-  throw new EicError(ExitCode.aws, 'endpoint-none', `no EC2 Instance Connect Endpoint in ${instance.vpcId} (the VPC of ${instance.id})`,
+  throw new EicError('endpoint-none', `no EC2 Instance Connect Endpoint in ${instance.vpcId} (the VPC of ${instance.id})`,
     `create one: aws ec2 create-instance-connect-endpoint --subnet-id ${instance.subnetId ?? '<subnet>'}`);
 }

@@ -3,7 +3,7 @@
  * network errors) into EicErrors that say what to do. Discovery-specific errors (instance not
  * found, no endpoint) are raised where the facts are known, in instances.ts and endpoints.ts.
  */
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 
 export interface AwsErrorContext {
@@ -34,7 +34,7 @@ export function retriedNote(err: unknown): string {
 
 /** Region resolution failed in the SDK ("Region is missing"). */
 export function missingRegionError(profile?: string): EicError {
-  return new EicError(ExitCode.usage, 'region-missing', 'no AWS region is configured',
+  return new EicError('region-missing', 'no AWS region is configured',
     `pass --region, set AWS_REGION, or add region to ${profile ? `profile ${profile}` : 'your profile'} in ~/.aws/config`);
 }
 
@@ -50,48 +50,48 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
   if (/Region is missing/i.test(message)) return missingRegionError(ctx.profile);
 
   if (/SSO/.test(message) && /(expired|invalid|not found|refresh)/i.test(message)) {
-    return new EicError(ExitCode.aws, 'sso-expired', `the AWS SSO session has expired or is missing: ${firstSentence(message)}`,
+    return new EicError('sso-expired', `the AWS SSO session has expired or is missing: ${firstSentence(message)}`,
       `run: aws sso login${profileFlag(ctx.profile)}`, { cause: err });
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new EicError(ExitCode.aws, 'credentials-missing', `no AWS credentials found${ctx.profile ? ` for profile ${ctx.profile}` : ''}: ${firstSentence(message)}`,
+    return new EicError('credentials-missing', `no AWS credentials found${ctx.profile ? ` for profile ${ctx.profile}` : ''}: ${firstSentence(message)}`,
       ctx.profile ? `check profile ${ctx.profile} in ~/.aws/config, or run aws configure --profile ${ctx.profile}` : 'run aws configure, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY', { cause: err });
   }
   if (name === 'ExpiredToken' || name === 'ExpiredTokenException' || name === 'RequestExpired') {
-    return new EicError(ExitCode.aws, 'credentials-expired', withId(`${ctx.action}: the AWS credentials have expired: ${message}`),
+    return new EicError('credentials-expired', withId(`${ctx.action}: the AWS credentials have expired: ${message}`),
       `refresh them (e.g. aws sso login${profileFlag(ctx.profile)}) and try again`, { cause: err });
   }
   if (name === 'AuthFailure' || name === 'InvalidClientTokenId' || name === 'SignatureDoesNotMatch' || name === 'UnrecognizedClientException') {
-    return new EicError(ExitCode.aws, 'credentials-invalid', withId(`${ctx.action}: AWS did not accept the credentials: ${message}`),
+    return new EicError('credentials-invalid', withId(`${ctx.action}: AWS did not accept the credentials: ${message}`),
       `check the access key${ctx.profile ? ` of profile ${ctx.profile}` : ''} (aws sts get-caller-identity${profileFlag(ctx.profile)})`, { cause: err });
   }
   if (name === 'UnauthorizedOperation' || name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'AuthException' || e.$metadata?.httpStatusCode === 403) {
-    return new EicError(ExitCode.aws, 'access-denied', withId(`${ctx.action} was denied: ${message}`),
+    return new EicError('access-denied', withId(`${ctx.action} was denied: ${message}`),
       'ask for the IAM permission named in the message, or use another --profile', { cause: err });
   }
   if (name === 'InvalidInstanceID.Malformed') {
-    return new EicError(ExitCode.usage, 'instance-id-malformed', message,
+    return new EicError('instance-id-malformed', message,
       'instance ids look like i-0123456789abcdef0', { cause: err });
   }
   if (name.endsWith('.Malformed')) {
-    return new EicError(ExitCode.usage, 'id-malformed', `${ctx.action}: ${message}`,
+    return new EicError('id-malformed', `${ctx.action}: ${message}`,
       'endpoint ids look like eice-0123456789abcdef0', { cause: err });
   }
   if (THROTTLED.has(name) || e.$metadata?.httpStatusCode === 429) {
-    return new EicError(ExitCode.aws, 'aws-throttled', withId(`${ctx.action} was throttled by AWS${retriedNote(err)}: ${message}`),
+    return new EicError('aws-throttled', withId(`${ctx.action} was throttled by AWS${retriedNote(err)}: ${message}`),
       'too many AWS calls in a short time (many sessions at once?): wait a few seconds and try again; AWS_MAX_ATTEMPTS=6 retries longer', { cause: err });
   }
   if (name === 'ServiceUnavailable' || name === 'ServiceUnavailableException' || e.$metadata?.httpStatusCode === 503) {
-    return new EicError(ExitCode.aws, 'aws-unavailable', withId(`${ctx.action}: the AWS service is unavailable${retriedNote(err)}: ${message}`),
+    return new EicError('aws-unavailable', withId(`${ctx.action}: the AWS service is unavailable${retriedNote(err)}: ${message}`),
       'try again in a minute; if it persists, check the AWS Health Dashboard', { cause: err });
   }
   const net = (err as NodeJS.ErrnoException)?.code;
   if (net && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO)/.test(net)) {
-    return new EicError(ExitCode.aws, 'aws-unreachable', `${ctx.action}: cannot reach AWS (${net}): ${message}`,
+    return new EicError('aws-unreachable', `${ctx.action}: cannot reach AWS (${net}): ${message}`,
       'check the network, the region, AWS_ENDPOINT_URL_* and AWS_CA_BUNDLE', { cause: err });
   }
   const label = name && name !== 'Error' ? `${safeText(name)}: ` : '';
-  return new EicError(ExitCode.aws, 'aws-error', withId(`${ctx.action} failed: ${label}${message}`), undefined, { cause: err });
+  return new EicError('aws-error', withId(`${ctx.action} failed: ${label}${message}`), undefined, { cause: err });
 }
 
 function firstSentence(text: string): string {

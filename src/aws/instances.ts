@@ -3,7 +3,7 @@
  * address, a private DNS name, or a Name tag; each maps to one DescribeInstances query.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { EicError, ExitCode, usageError } from '../errors.js';
+import { EicError, usageError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 import { pages, type DescribeInstancesInput, type Filter, type SdkInstance } from './api.js';
 import type { AwsContext } from './clients.js';
@@ -83,7 +83,7 @@ async function describe(aws: AwsContext, q: { instanceIds?: string[]; filters?: 
 }
 
 function notFound(aws: AwsContext, target: string, kind: string): EicError {
-  return new EicError(ExitCode.aws, 'instance-not-found', `no instance with ${kind} ${target} in ${aws.region}${aws.profile ? ` (profile ${aws.profile})` : ''}`,
+  return new EicError('instance-not-found', `no instance with ${kind} ${target} in ${aws.region}${aws.profile ? ` (profile ${aws.profile})` : ''}`,
     'check the region (--region) and profile (--profile); `eic ls` lists instances');
 }
 
@@ -102,7 +102,7 @@ export async function resolveInstance(aws: AwsContext, target: string): Promise<
   if (found.length === 0) throw notFound(aws, target, kind);
   if (found.length > 1) {
     const list = found.map((i) => `${i.id} (${safeText(i.state)}${i.privateIp ? `, ${i.privateIp}` : ''})`).join(', ');
-    throw new EicError(ExitCode.usage, 'instance-ambiguous', `${found.length} instances match ${kind} ${target}: ${list}`,
+    throw new EicError('instance-ambiguous', `${found.length} instances match ${kind} ${target}: ${list}`,
       'use an instance id instead');
   }
   return found[0];
@@ -115,10 +115,10 @@ export function checkReachable(instance: InstanceInfo): string {
     const hint = instance.state === 'stopped' ? `start it: aws ec2 start-instances --instance-ids ${instance.id}`
       : instance.state === 'pending' ? 'wait until it is running and try again'
       : 'only running instances can be reached';
-    throw new EicError(ExitCode.aws, 'instance-not-running', `instance ${label} is ${safeText(instance.state)}, not running`, hint);
+    throw new EicError('instance-not-running', `instance ${label} is ${safeText(instance.state)}, not running`, hint);
   }
   if (!instance.privateIp) {
-    throw new EicError(ExitCode.aws, 'instance-no-ip', `instance ${label} has no private IPv4 or IPv6 address`,
+    throw new EicError('instance-no-ip', `instance ${label} has no private IPv4 or IPv6 address`,
       'pass the address with --private-ip');
   }
   return instance.privateIp;

@@ -9,7 +9,7 @@
  * which would multiply the calls into a service that is asking for fewer; when the SDK gives
  * up, the message says how many attempts were made and how to get more.
  */
-import { EicError, ExitCode } from '../errors.js';
+import { EicError, type ErrorCode } from '../errors.js';
 import { safeText } from '../safe-text.js';
 import type { InstanceConnectApi } from './api.js';
 import { retriedNote, toEicError } from './errors.js';
@@ -37,7 +37,7 @@ export async function pushPublicKey(api: InstanceConnectApi, input: PushKeyInput
     throw pushError(err, input);
   }
   if (out.Success === false) {
-    throw new EicError(ExitCode.aws, 'push-key-failed',
+    throw new EicError('push-key-failed',
       `SendSSHPublicKey did not succeed for ${input.osUser}@${input.instanceId}${out.RequestId ? ` (request id ${out.RequestId})` : ''}`);
   }
 }
@@ -50,8 +50,8 @@ export function pushError(err: unknown, input: PushKeyInput): EicError {
   const id = e.$metadata?.requestId ? ` (request id ${safeText(e.$metadata.requestId)})` : '';
   const who = `${input.osUser}@${input.instanceId}`;
   const tries = retriedNote(err);
-  const make = (code: string, message: string, hint?: string) =>
-    new EicError(ExitCode.aws, code, `${message}${id}`, hint, { cause: err });
+  const make = (code: ErrorCode, message: string, hint?: string) =>
+    new EicError(code, `${message}${id}`, hint, { cause: err });
   switch (e.name) {
     case 'AuthException':
       return make('push-key-denied', `SendSSHPublicKey for ${who} was denied: ${msg}`,

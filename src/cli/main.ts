@@ -1,8 +1,11 @@
 /**
  * The boundary: the only place that turns errors into text and decides the exit status.
  * Commands throw EicError; anything else is a bug and is shown with its stack under -v only.
+ * The status follows the command's policy (README: Exit status): `eic ssh` and `eic proxy`
+ * exit 255 for every failure of their own, as OpenSSH does; the others exit with the status
+ * the catalogue in errors.ts gives the failure.
  */
-import { EicError, ExitCode } from '../errors.js';
+import { EicError, SSH_FAILURE_STATUS, Status } from '../errors.js';
 import { redact } from '../log.js';
 import { safeMessage } from '../safe-text.js';
 import { processIo, type Io } from '../io.js';
@@ -18,14 +21,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { buildProgram } = await import('./program.js');
   let exitCode = 0;
   const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
+  let command: string | undefined;
+  program.hook('preSubcommand', (_program, sub) => { command = sub.name(); });
   const verbose = isVerbose(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    return report(err, io, verbose);
+    const status = report(err, io, verbose);
+    return status !== 0 && command !== undefined && OPENSSH_STATUS.has(command) ? SSH_FAILURE_STATUS : status;
   }
 }
+
+/** Commands whose own failures all exit 255, so that a caller tells them from the remote command's status. */
+const OPENSSH_STATUS = new Set(['ssh', 'proxy']);
 
 function isVerbose(argv: string[]): boolean {
   return argv.includes('-v') || argv.includes('--verbose');
@@ -41,7 +50,7 @@ function report(err: unknown, io: Io, verbose: boolean): number {
   if (isCommanderError(err)) {
     // commander already printed its message (help, version, or a usage error).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return err.exitCode === 0 ? 0 : ExitCode.usage;
+    return err.exitCode === 0 ? 0 : Status.usage;
   }
   if (err instanceof EicError) {
     // Messages carry AWS text; whatever escaped escaping where it entered is escaped here.
@@ -53,7 +62,7 @@ function report(err: unknown, io: Io, verbose: boolean): number {
   io.stderr.write(redact(`eic: unexpected error: ${e?.message ?? String(err)}`) + '\n');
   if (verbose && e?.stack) io.stderr.write(redact(e.stack) + '\n');
   else io.stderr.write('eic: run again with -v for details, and please report it\n');
-  return 1;
+  return Status.failure;
 }
 
 // The AWS SDK warns on stderr about Node 20; users of eic (and `eic proxy`'s ssh) must not see it.

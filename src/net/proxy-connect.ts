@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 
 export interface ProxyTarget {
   /** The parsed proxy URL (http: or https:). */
@@ -53,23 +53,23 @@ function refusal(t: ProxyTarget, status: number, reason: string): EicError {
   const where = proxyLabel(t.proxy);
   if (status === 407) {
     const hasCreds = Boolean(t.proxy.username || t.proxy.password);
-    return new EicError(ExitCode.connection, 'proxy-auth-required',
+    return new EicError('proxy-auth-required',
       `proxy authentication required by ${where} (407 ${reason})`.trim(),
       hasCreds
         ? 'the user name or password in HTTPS_PROXY was refused; check them (URL-encode special characters)'
         : 'put the credentials in the proxy URL: HTTPS_PROXY=http://user:password@host:port');
   }
-  return new EicError(ExitCode.connection, 'proxy-refused',
+  return new EicError('proxy-refused',
     `the HTTPS proxy ${where} refused CONNECT to ${authority(t.host, t.port)}: ${status} ${reason}`.trim(),
     'ask for port 443 to that host to be allowed, or list the host in NO_PROXY to go direct');
 }
 
 function unreachable(t: ProxyTarget, err: NodeJS.ErrnoException): EicError {
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) {
-    return new EicError(ExitCode.connection, 'proxy-tls', `the HTTPS proxy ${proxyLabel(t.proxy)} presented a certificate eic does not trust (${err.code})`,
+    return new EicError('proxy-tls', `the HTTPS proxy ${proxyLabel(t.proxy)} presented a certificate eic does not trust (${err.code})`,
       'add the proxy\'s CA certificate to NODE_EXTRA_CA_CERTS, or use an http:// proxy URL', { cause: err });
   }
-  return new EicError(ExitCode.connection, 'proxy-unreachable',
+  return new EicError('proxy-unreachable',
     `cannot reach the HTTPS proxy ${proxyLabel(t.proxy)}: ${err.code ?? err.message}`,
     'check HTTPS_PROXY (or https_proxy), or list the target in NO_PROXY to go direct', { cause: err });
 }
@@ -108,10 +108,10 @@ export function openConnectTunnel(t: ProxyTarget): Promise<Duplex> {
     };
     const onConnect = () => socket.write(connectRequest(proxy, t.host, t.port));
     const onError = (err: NodeJS.ErrnoException) => finish(unreachable(t, err));
-    const onEnd = () => finish(new EicError(ExitCode.connection, 'proxy-closed',
+    const onEnd = () => finish(new EicError('proxy-closed',
       `the HTTPS proxy ${proxyLabel(proxy)} closed the connection before answering CONNECT`,
       'check that HTTPS_PROXY names an HTTP proxy that allows CONNECT'));
-    const onTimeout = () => finish(new EicError(ExitCode.connection, 'proxy-timeout',
+    const onTimeout = () => finish(new EicError('proxy-timeout',
       `the HTTPS proxy ${proxyLabel(proxy)} did not answer CONNECT in time`,
       'check that the proxy is up, or list the target in NO_PROXY to go direct'));
     // Read with 'readable' rather than 'data' so the stream never starts flowing: bytes after

@@ -79,14 +79,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const logger = opts.logger ?? silentLogger;
   const base = opts.config ?? defaultConfig();
   const config: SandboxConfig = { ...base, credentials: [...base.credentials, ...(opts.extraCredentials ?? [])] };
-  if (config.credentials.length === 0) throw new EicError(2, 'sandbox-config', 'the sandbox config accepts no credentials', 'add one to "credentials" or pass --credentials KEY_ID:SECRET');
+  if (config.credentials.length === 0) throw new EicError('sandbox-config', 'the sandbox config accepts no credentials', 'add one to "credentials" or pass --credentials KEY_ID:SECRET');
   const listenHost = opts.listen?.host ?? '127.0.0.1';
   if (!LOOPBACK.has(listenHost)) logger.warn(`the sandbox's OpenTunnel endpoint listens on ${listenHost}, not loopback`);
 
   const requireSshd = opts.requireSshd ?? process.env.EIC_SANDBOX_REQUIRE_SSHD === '1';
   const why = sshdUnavailable();
   if (why && requireSshd) {
-    throw new EicError(1, 'sandbox-sshd', `the sandbox needs the real OpenSSH sshd but ${why}`, 'install openssh-server and run as root, or unset EIC_SANDBOX_REQUIRE_SSHD');
+    throw new EicError('sandbox-sshd', `the sandbox needs the real OpenSSH sshd but ${why}`, 'install openssh-server and run as root, or unset EIC_SANDBOX_REQUIRE_SSHD');
   }
   if (why) logger.warn(`${why}: the sandbox instances use an in-process SSH server instead of OpenSSH sshd (commands run as the current user, no pty, no sftp)`);
   const realSshd = !why;

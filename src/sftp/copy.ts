@@ -4,8 +4,8 @@
  * file and on the directories we made, times too with -p. The first failure ends the copy;
  * what was copied before it stays, and the error says how far the copy got.
  */
-import { EicError, ExitCode } from '../errors.js';
-import { COPY_FAILED, isConnectionLoss, pathError, reasonOf } from './errors.js';
+import { EicError, type ErrorCode } from '../errors.js';
+import { isConnectionLoss, pathError, reasonOf } from './errors.js';
 import type { CopyFs, FileInfo } from './fs.js';
 import { PipeFailure, pipeFile } from './pipeline.js';
 import type { CopyItem, CopyPlan } from './plan.js';
@@ -54,7 +54,7 @@ export interface CopyProgress {
 
 export class CopyFailure extends EicError {
   constructor(base: EicError, readonly progress: CopyProgress) {
-    super(base.exitCode, base.code, base.message, base.hint, { cause: base.cause });
+    super(base.code, base.message, base.hint, { cause: base.cause });
     this.name = 'CopyFailure';
   }
 }
@@ -190,9 +190,9 @@ async function copyFile(item: CopyItem, o: CopyOptions, progress: CopyProgress, 
  */
 async function check(item: CopyItem, o: CopyOptions, size: number, progress: CopyProgress): Promise<void> {
   const display = o.to.display(item.dst);
-  const failed = (code: string, message: string) => {
+  const failed = (code: ErrorCode, message: string) => {
     progress.current = { src: item.src, dst: item.dst, done: 0, size: item.info.size };
-    return new CopyFailure(new EicError(COPY_FAILED, code, message), progress);
+    return new CopyFailure(new EicError(code, message), progress);
   };
   let why: string | undefined;
   try {
@@ -224,7 +224,7 @@ function midway(cause: unknown, display: string, item: CopyItem, done: number, s
   const pct = size > 0 ? Math.floor((done / size) * 100) : 100;
   const lost = isConnectionLoss(cause);
   const what = lost ? `connection lost while copying ${display}` : `${display}: ${reasonOf(cause)}`;
-  const base = new EicError(lost ? ExitCode.connection : COPY_FAILED, lost ? 'cp-connection-lost' : 'cp-failed',
+  const base = new EicError(lost ? 'cp-connection-lost' : 'cp-failed',
     `${what}${lost ? ` (${reasonOf(cause)})` : ''}; stopped at ${formatBytes(done)} of ${formatBytes(size)} (${pct}%)`,
     undefined, { cause });
   return new CopyFailure(base, progress);

@@ -1,13 +1,10 @@
 /**
  * Turning what node:fs and SFTP throw into one-line EicErrors that name the path, and telling
- * apart the failures of a file (permission, space: exit 1, like scp) from the loss of the
- * connection (exit 255, like ssh), which ends the whole copy.
+ * apart the failures of a file (permission, space) from the loss of the connection, which
+ * ends the whole copy.
  */
-import { EicError, ExitCode, isEicError } from '../errors.js';
+import { EicError, isEicError } from '../errors.js';
 import { SFTP_STATUS } from './remote-fs.js';
-
-/** scp's status for a file that could not be copied. */
-export const COPY_FAILED = 1;
 
 const FS_REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -31,7 +28,7 @@ const SFTP_REASONS: Record<number, string> = {
 
 /** True when the SSH connection or SFTP channel is gone: nothing more can be copied. */
 export function isConnectionLoss(err: unknown): boolean {
-  if (isEicError(err)) return err.exitCode === ExitCode.connection;
+  if (isEicError(err)) return err.kind === 'connection';
   const e = err as { code?: unknown; message?: string; level?: string };
   if (typeof e?.message !== 'string') return false;
   return /No response from server|Not connected|Channel not open|No SFTP channel|Connection lost|ECONNRESET|EPIPE/i.test(e.message)
@@ -48,11 +45,11 @@ export function reasonOf(err: unknown): string {
   return (e?.message ?? String(err)).replace(/^[A-Z]+: /, '').split('\n')[0];
 }
 
-/** `display: reason` as an EicError (exit 1), or the connection error as it is (exit 255). */
+/** `display: reason` as an EicError, or the loss of the connection as one. */
 export function pathError(err: unknown, display: string, hint?: string): EicError {
   if (isEicError(err)) return err;
   if (isConnectionLoss(err)) {
-    return new EicError(ExitCode.connection, 'cp-connection-lost', `connection lost while copying ${display}: ${reasonOf(err)}`, hint, { cause: err });
+    return new EicError('cp-connection-lost', `connection lost while copying ${display}: ${reasonOf(err)}`, hint, { cause: err });
   }
-  return new EicError(COPY_FAILED, 'cp-failed', `${display}: ${reasonOf(err)}`, hint, { cause: err });
+  return new EicError('cp-failed', `${display}: ${reasonOf(err)}`, hint, { cause: err });
 }

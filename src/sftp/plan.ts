@@ -6,8 +6,8 @@
  * so they cost no partial copy.
  */
 import { posix } from 'node:path';
-import { EicError } from '../errors.js';
-import { COPY_FAILED, pathError } from './errors.js';
+import { EicError, type ErrorCode } from '../errors.js';
+import { pathError } from './errors.js';
 import type { CopyFs, FileInfo } from './fs.js';
 
 export interface CopyItem {
@@ -35,7 +35,7 @@ export interface PlanInput {
 /** Directory trees deeper than this are taken for a symlink loop. */
 const MAX_DEPTH = 64;
 
-const fail = (code: string, message: string, hint?: string) => new EicError(COPY_FAILED, code, message, hint);
+const fail = (code: ErrorCode, message: string, hint?: string) => new EicError(code, message, hint);
 
 async function guarded<T>(fs: CopyFs, path: string, op: () => Promise<T>): Promise<T> {
   try {

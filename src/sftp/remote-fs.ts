@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { Client, SFTPWrapper, Stats } from 'ssh2';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import type { Attrs, CopyFs, DirEntry, FileInfo, ReadableFile, WritableFile } from './fs.js';
 import { kindOfMode } from './fs.js';
 
@@ -27,7 +27,7 @@ export function openSftp(client: Client): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => {
     client.sftp((err, sftp) => {
       if (err) {
-        reject(new EicError(ExitCode.connection, 'sftp-unavailable', `the instance's sshd refused the SFTP subsystem: ${err.message}`,
+        reject(new EicError('sftp-unavailable', `the instance's sshd refused the SFTP subsystem: ${err.message}`,
           'eic cp needs "Subsystem sftp" in the instance\'s sshd_config', { cause: err }));
       } else resolve(sftp);
     });

@@ -3,7 +3,8 @@
  * channel over the one tunnel, to host:hostport as seen from the instance.
  */
 import { createServer, isIP, type Server, type Socket } from 'node:net';
-import { EicError, ExitCode, usageError } from '../errors.js';
+import { EicError, usageError } from '../errors.js';
+import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
 import { currentClient, type ClientRef } from './client-slot.js';
 import { bridge, forwardOut } from './forward-out.js';
@@ -61,7 +62,7 @@ export function parseLocalForward(spec: string): LocalForwardSpec {
       hostPort: parsePort(hostPort!, 'host port', false),
     };
   } catch (err) {
-    throw usageError('BAD_FORWARD', `bad -L "${spec}": ${(err as Error).message}`, 'use -L [bind:]port:host:hostport, e.g. -L 5432:db.internal:5432');
+    throw usageError('bad-forward', `bad -L "${spec}": ${(err as Error).message}`, 'use -L [bind:]port:host:hostport, e.g. -L 5432:db.internal:5432');
   }
 }
 
@@ -73,23 +74,9 @@ export interface LocalListener {
   close(): Promise<void>;
 }
 
-/** Listen on the bind address; errors (port in use) are EicErrors. */
-export async function listen(server: Server, host: string, port: number, what: string): Promise<{ host: string; port: number }> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => { server.removeListener('error', reject); resolve(); });
-  }).catch((err: NodeJS.ErrnoException) => {
-    const shown = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-    throw new EicError(ExitCode.connection, 'LISTEN_FAILED', `cannot listen on ${shown} for ${what}: ${err.code ?? err.message}`,
-      err.code === 'EADDRINUSE' ? 'pick another local port' : undefined, { cause: err });
-  });
-  const addr = server.address() as { address: string; port: number };
-  return { host: addr.address, port: addr.port };
-}
-
 /** Listen, and give a LocalListener whose close() also ends the connections held in `sockets`. */
 export async function serveLocal(server: Server, sockets: Set<Socket>, host: string, port: number, what: string): Promise<LocalListener> {
-  const where = await listen(server, host, port, what);
+  const where = await listenOn(server, { host, port, what, otherPort: 'pick another local port' });
   return {
     ...where,
     active: () => sockets.size,

@@ -19,7 +19,7 @@ export function parseDynamicForward(spec: string): DynamicForwardSpec {
     const [bind, port] = parts.length === 2 ? parts : [undefined, parts[0]];
     return { bindHost: bindAddress(bind), bindPort: parsePort(port!, 'port', true) };
   } catch (err) {
-    throw usageError('BAD_FORWARD', `bad -D "${spec}": ${(err as Error).message}`, 'use -D [bind:]port, e.g. -D 1080');
+    throw usageError('bad-forward', `bad -D "${spec}": ${(err as Error).message}`, 'use -D [bind:]port, e.g. -D 1080');
   }
 }
 

@@ -4,7 +4,7 @@
  * the connection error can say "host key changed, see FILE:LINE" instead of ssh2's generic
  * "verification failed".
  */
-import { EicError, ExitCode, usageError } from '../errors.js';
+import { EicError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { checkHostKey, knownKeyTypes, readKnownHosts, recordHostKey } from './known-hosts.js';
 import { blobKeyType, fingerprint } from '../ssh-wire.js';
@@ -15,7 +15,7 @@ export function parseStrictMode(value: string): StrictHostKeyChecking {
   const v = value.toLowerCase();
   if (v === 'yes' || v === 'accept-new' || v === 'no') return v;
   if (v === 'off') return 'no';
-  throw usageError('BAD_STRICT_MODE', `--strict-host-key-checking must be yes, accept-new or no, not "${value}"`);
+  throw usageError('bad-strict-mode', `--strict-host-key-checking must be yes, accept-new or no, not "${value}"`);
 }
 
 export interface HostVerifierOptions {
@@ -46,12 +46,12 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         logger.debug(`host key for ${alias} matches ${file}:${result.line} (${type} ${fp})`);
         return true;
       case 'revoked':
-        refused = new EicError(ExitCode.connection, 'HOST_KEY_REVOKED',
+        refused = new EicError('host-key-revoked',
           `the host key of ${alias} (${fp}) is marked @revoked in ${file}:${result.line}`);
         return false;
       case 'unknown':
         if (mode === 'yes') {
-          refused = new EicError(ExitCode.connection, 'HOST_KEY_UNKNOWN',
+          refused = new EicError('host-key-unknown',
             `no host key for ${alias} in ${file}, and strict host key checking is on (${type} key fingerprint is ${fp})`,
             'connect once with --strict-host-key-checking accept-new to record it');
           return false;
@@ -69,7 +69,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
           logger.warn(`continuing anyway because --strict-host-key-checking is "no"`);
           return true;
         }
-        refused = new EicError(ExitCode.connection, 'HOST_KEY_CHANGED',
+        refused = new EicError('host-key-changed',
           `host key verification failed: the host key of ${alias} has changed (offending key in ${where})`,
           `if the instance was rebuilt or its key rotated, remove line ${result.line} of ${file} (ssh-keygen -R ${alias} -f ${file})`);
         return false;
@@ -79,7 +79,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   return {
     verify(key, done) {
       decide(key).then(done, (err: Error) => {
-        refused = new EicError(ExitCode.connection, 'HOST_KEY_FILE', `cannot use known hosts file ${file}: ${err.message}`,
+        refused = new EicError('host-key-file', `cannot use known hosts file ${file}: ${err.message}`,
           'check its permissions, or pass another with --known-hosts', { cause: err });
         done(false);
       });

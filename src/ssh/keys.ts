@@ -12,7 +12,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import { EicError, ExitCode, usageError } from '../errors.js';
+import { EicError, usageError } from '../errors.js';
 import { newEd25519Key, openSshEd25519 } from '../ed25519.js';
 import { fingerprint } from '../ssh-wire.js';
 
@@ -49,7 +49,7 @@ export async function loadKeyFile(path: string, opts: LoadKeyOptions = {}): Prom
     data = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw usageError('KEY_UNREADABLE', `cannot read identity file ${path}: ${code ?? (err as Error).message}`,
+    throw usageError('key-unreadable', `cannot read identity file ${path}: ${code ?? (err as Error).message}`,
       'check the path given to -i');
   }
   const text = data.toString('utf8').trim();
@@ -64,13 +64,13 @@ async function loadSshKey(text: string, path: string, opts: LoadKeyOptions): Pro
     if (!(parsed instanceof Error)) {
       const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
       if (!key.isPrivateKey()) {
-        throw usageError('KEY_NOT_PRIVATE', `${path} holds a public key`, 'give -i the private key file (without .pub)');
+        throw usageError('key-not-private', `${path} holds a public key`, 'give -i the private key file (without .pub)');
       }
       return describe(key, path);
     }
     const encrypted = /no passphrase given|bad passphrase|passphrase/i.test(parsed.message);
     if (!encrypted) {
-      throw usageError('KEY_UNSUPPORTED', `cannot use identity file ${path}: ${parsed.message}`,
+      throw usageError('key-unsupported', `cannot use identity file ${path}: ${parsed.message}`,
         'use an OpenSSH, PEM or PKCS#8 private key (ed25519, ecdsa or rsa)');
     }
     passphrase = await askFor(path, opts, passphrase !== undefined);
@@ -88,7 +88,7 @@ async function loadPkcs8(text: string, path: string, opts: LoadKeyOptions): Prom
     } catch (err) {
       if (err instanceof EicError) throw err;
       if (!encrypted) {
-        throw usageError('KEY_UNSUPPORTED', `cannot use identity file ${path}: ${(err as Error).message}`);
+        throw usageError('key-unsupported', `cannot use identity file ${path}: ${(err as Error).message}`);
       }
       passphrase = await askFor(path, opts, true);
     }
@@ -98,14 +98,14 @@ async function loadPkcs8(text: string, path: string, opts: LoadKeyOptions): Prom
 
 async function askFor(path: string, opts: LoadKeyOptions, retry: boolean): Promise<string> {
   if (!opts.askPassphrase) {
-    throw usageError('KEY_ENCRYPTED', `identity file ${path} is encrypted and there is no terminal to ask for its passphrase`,
+    throw usageError('key-encrypted', `identity file ${path} is encrypted and there is no terminal to ask for its passphrase`,
       'run eic from a terminal, or load the key into ssh-agent (ssh-add) and drop -i');
   }
   return opts.askPassphrase(retry ? `Bad passphrase, try again for ${path}: ` : `Enter passphrase for key '${path}': `);
 }
 
 function badPassphrase(path: string): EicError {
-  return usageError('KEY_BAD_PASSPHRASE', `wrong passphrase for identity file ${path}`);
+  return usageError('key-bad-passphrase', `wrong passphrase for identity file ${path}`);
 }
 
 /** A node:crypto private key → an ssh2 ParsedKey, through a format ssh2 reads. */
@@ -122,13 +122,13 @@ function fromKeyObject(privateKey: KeyObject, source: string): ClientKey {
       serialised = privateKey.export({ type: 'sec1', format: 'pem' }) as string;
       break;
     default:
-      throw usageError('KEY_UNSUPPORTED', `${source}: ${privateKey.asymmetricKeyType} keys are not supported`,
+      throw usageError('key-unsupported', `${source}: ${privateKey.asymmetricKeyType} keys are not supported`,
         'use an ed25519, ecdsa or rsa key');
   }
   const parsed = ssh2.utils.parseKey(serialised);
   if (parsed instanceof Error) {
     // Our own serialisation failed to parse: a bug, not a user error.
-    throw new EicError(ExitCode.connection, 'KEY_INTERNAL', `cannot prepare ${source}: ${parsed.message}`);
+    throw new EicError('key-internal', `cannot prepare ${source}: ${parsed.message}`);
   }
   return describe(Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed, source);
 }

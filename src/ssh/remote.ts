@@ -5,7 +5,7 @@
  */
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import type { Io } from '../io.js';
-import { EicError, ExitCode, isEicError } from '../errors.js';
+import { EicError, isEicError, SSH_FAILURE_STATUS } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_ESCAPE_CHAR, escapeFilter, escapeHelp, showEscapeChar } from './escape.js';
 import { openTerminal, type TerminalSession } from './terminal.js';
@@ -66,7 +66,7 @@ function openChannel(client: Client, command: string | undefined, pty: PseudoTty
   return new Promise((resolve, reject) => {
     const cb = (err: Error | undefined, ch: ClientChannel) => {
       if (err) {
-        reject(new EicError(ExitCode.connection, 'SSH_CHANNEL', `cannot start the remote ${command === undefined ? 'shell' : 'command'}: ${err.message}`, undefined, { cause: err }));
+        reject(new EicError('ssh-channel', `cannot start the remote ${command === undefined ? 'shell' : 'command'}: ${err.message}`, undefined, { cause: err }));
         return;
       }
       // Listen now, not after the promise settles: ssh2 parses a whole TCP chunk at once, and a
@@ -110,7 +110,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
         onDisconnect: () => finish(() => {
           logger.debug('ssh: disconnect requested with the escape sequence');
           channel.close();
-          resolve(ExitCode.connection);
+          resolve(SSH_FAILURE_STATUS);
         }),
         onHelp: () => io.stderr.write(escapeHelp(escapeChar)),
         onSuspend: () => {
@@ -142,7 +142,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
       }
       // No exit-status message (sshd sends one unless killed oddly): OpenSSH exits 255 too.
       logger.debug('ssh: the remote side closed the channel without an exit status');
-      resolve(ExitCode.connection);
+      resolve(SSH_FAILURE_STATUS);
     }));
 
     const onError = (err: Error) => { lastError = err; };
@@ -156,7 +156,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
     const onOutputError = (err: NodeJS.ErrnoException) => finish(() => {
       channel.close();
       if (err.code === 'EPIPE') resolve(signalStatus('PIPE'));
-      else reject(new EicError(ExitCode.connection, 'LOCAL_OUTPUT', `cannot write the output: ${err.message}`));
+      else reject(new EicError('local-output', `cannot write the output: ${err.message}`));
     });
     io.stdout.on('error', onOutputError);
     io.stderr.on('error', onOutputError);
@@ -168,7 +168,7 @@ function pump(client: Client, channel: ClientChannel, exit: ExitState, opts: Rem
     cleanups.push(() => signals.dispose());
     void signals.stopped.then((sig) => finish(() => {
       client.end();
-      reject(new EicError(ExitCode.connection, 'killed-by-signal', killedBySignal(sig)));
+      reject(new EicError('interrupted', killedBySignal(sig), undefined, { signal: sig }));
     }));
   });
 }
@@ -178,6 +178,6 @@ function lost(opts: RemoteRunOptions, err: Error | undefined): EicError {
   if (isEicError(err)) return err;
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (isEicError(cause)) return cause;
-  return new EicError(ExitCode.connection, 'SSH_CONNECTION_LOST',
+  return new EicError('ssh-connection-lost',
     `connection closed${err ? `: ${err.message}` : ''}`, undefined, { cause: err });
 }

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AuthenticationType, Client, ConnectConfig } from 'ssh2';
-import { EicError, ExitCode, isEicError } from '../errors.js';
+import { EicError, isEicError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientKey } from './keys.js';
 import type { HostVerifier } from './host-verify.js';
@@ -173,14 +173,14 @@ function mapConnectError(err: Error & { level?: string }, opts: SshConnectOption
   const cause = (err as { cause?: unknown }).cause;
   if (isEicError(cause)) return cause;
   if (err.level === 'client-authentication') {
-    return new EicError(ExitCode.connection, 'SSH_AUTH_FAILED',
+    return new EicError('ssh-auth-failed',
       `permission denied for ${opts.username} (publickey)${lastAuth ? `; last tried: ${lastAuth}` : ''}`,
       opts.authFailureHint ?? 'check the OS user (-u) and the key', { cause: err });
   }
   if (err.level === 'client-timeout') {
-    return new EicError(ExitCode.connection, 'SSH_TIMEOUT', `ssh handshake timed out: ${err.message}`,
+    return new EicError('ssh-timeout', `ssh handshake timed out: ${err.message}`,
       'the instance may be overloaded, or sshd not listening on that port', { cause: err });
   }
-  return new EicError(ExitCode.connection, 'SSH_CONNECT', `ssh connection failed: ${err.message}`,
+  return new EicError('ssh-connect', `ssh connection failed: ${err.message}`,
     'is sshd running on the instance and reachable on that port?', { cause: err });
 }

@@ -9,7 +9,7 @@
 import type { Io } from '../io.js';
 import type { AwsContext } from '../aws/clients.js';
 import { listInstances, type InstanceInfo } from '../aws/instances.js';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 import { withReach, type Reached } from './reach.js';
 
@@ -52,7 +52,7 @@ export function filterChoices(choices: Choice[], term: string | undefined): Choi
 
 async function ask(io: Io, message: string, choices: Choice[]): Promise<InstanceInfo> {
   if (!choices.some((c) => !c.disabled)) {
-    throw new EicError(ExitCode.aws, 'no-reachable-instance', `${message.replace(/[?:]?$/, '')}: none of the ${choices.length} can be reached`
+    throw new EicError('no-reachable-instance', `${message.replace(/[?:]?$/, '')}: none of the ${choices.length} can be reached`
       + ` (${choices.slice(0, 3).map((c) => `${c.value.id} ${c.disabled}`).join(', ')}${choices.length > 3 ? ', …' : ''})`,
       'start the instance, or create an Instance Connect Endpoint in its VPC');
   }
@@ -61,7 +61,7 @@ async function ask(io: Io, message: string, choices: Choice[]): Promise<Instance
     return await search({ message, source: (term) => filterChoices(choices, term), pageSize: 15 }, { input: io.stdin, output: io.stderr });
   } catch (err) {
     if ((err as Error).name === 'ExitPromptError') {
-      throw new EicError(ExitCode.usage, 'cancelled', 'no instance chosen');
+      throw new EicError('cancelled', 'no instance chosen');
     }
     throw err;
   }
@@ -72,7 +72,7 @@ export async function pickInstance(aws: AwsContext, io: Io): Promise<InstanceInf
   const listing = listInstances(aws, { all: true }).then((all) => all.filter((i) => i.state !== 'terminated'));
   const reached = await withReach(aws, listing);
   if (reached.length === 0) {
-    throw new EicError(ExitCode.aws, 'no-instances', `no instances in ${aws.region}${aws.profile ? ` (profile ${aws.profile})` : ''}`,
+    throw new EicError('no-instances', `no instances in ${aws.region}${aws.profile ? ` (profile ${aws.profile})` : ''}`,
       'check --region and --profile');
   }
   return ask(io, `Instance to connect to (${aws.region}; type to search)`, describeChoices(reached));

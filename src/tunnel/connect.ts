@@ -11,7 +11,7 @@
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
@@ -68,7 +68,7 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
     if (u.protocol !== 'wss:' && u.protocol !== 'ws:') throw new Error('not a WebSocket URL');
     host = u.host;
   } catch {
-    return Promise.reject(new EicError(ExitCode.connection, 'tunnel-url', 'invalid OpenTunnel URL (expected wss://…)'));
+    return Promise.reject(new EicError('tunnel-url', 'invalid OpenTunnel URL (expected wss://…)'));
   }
 
   return new Promise<WebSocket>((resolve, reject) => {
@@ -99,14 +99,14 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
       } as WebSocket.ClientOptions);
     } catch (err) {
       // ws puts the URL into its own messages: never pass them on.
-      reject(new EicError(ExitCode.connection, 'tunnel-url', 'invalid OpenTunnel URL', undefined, { cause: redactedCause(err) }));
+      reject(new EicError('tunnel-url', 'invalid OpenTunnel URL', undefined, { cause: redactedCause(err) }));
       return;
     }
 
     // Our own timer rather than ws's handshakeTimeout, so that a timeout is known as one. A
     // refusal whose body never ends is reported with what arrived.
     let refusalSoFar: (() => EicError) | undefined;
-    const timer = setTimeout(() => fail(refusalSoFar?.() ?? new EicError(ExitCode.connection, 'tunnel-timeout',
+    const timer = setTimeout(() => fail(refusalSoFar?.() ?? new EicError('tunnel-timeout',
       `timed out after ${formatSeconds(budgetMs)} opening the tunnel to ${host}`,
       'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)')), timeoutMs);
 
@@ -153,7 +153,7 @@ export function refusalError(status: number, headers: IncomingMessage['headers']
     if (text && text.length <= 300 && !/[\x00-\x08]/.test(text)) message = safeText(text.replace(/\s+/g, ' '));
   }
   const text = `OpenTunnel refused (${status})${message ? `: ${message}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
-  return new EicError(ExitCode.connection, 'tunnel-refused', redact(text), refusalHint(status));
+  return new EicError('tunnel-refused', redact(text), refusalHint(status));
 }
 
 function refusalHint(status: number): string | undefined {
@@ -175,35 +175,34 @@ export function describeConnectError(err: Error & { code?: string }, host: strin
   if (err instanceof EicError) return err; // e.g. a proxy agent's own refusal
   const code = err.code ?? '';
   const cause = { cause: redactedCause(err) };
-  const c = ExitCode.connection;
   if (UNTRUSTED_CODES.has(code)) {
-    return new EicError(c, 'tunnel-tls-untrusted', `the TLS certificate of ${host} is not trusted (${code})`,
+    return new EicError('tunnel-tls-untrusted', `the TLS certificate of ${host} is not trusted (${code})`,
       'if a proxy or private CA sits in between, point AWS_CA_BUNDLE at its CA certificate bundle', cause);
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return new EicError(c, 'tunnel-tls-date', `the TLS certificate of ${host} is not valid now (${code})`, 'check the system clock', cause);
+    return new EicError('tunnel-tls-date', `the TLS certificate of ${host} is not valid now (${code})`, 'check the system clock', cause);
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new EicError(c, 'tunnel-tls-name', `the TLS certificate of ${host} does not match that name`,
+    return new EicError('tunnel-tls-name', `the TLS certificate of ${host} does not match that name`,
       'check the endpoint DNS name (--eice-dns-name) and any proxy that intercepts TLS', cause);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
-    return new EicError(c, 'tunnel-dns', `cannot resolve ${host.replace(/:\d+$/, '')} (${code})`,
+    return new EicError('tunnel-dns', `cannot resolve ${host.replace(/:\d+$/, '')} (${code})`,
       'check the endpoint DNS name, your DNS and network connection', cause);
   }
   if (code === 'ECONNREFUSED') {
-    return new EicError(c, 'tunnel-refused-tcp', `connection to ${host} refused`,
+    return new EicError('tunnel-refused-tcp', `connection to ${host} refused`,
       'check the endpoint name and port, and any HTTPS_PROXY setting', cause);
   }
   if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EPIPE') {
-    return new EicError(c, 'tunnel-network', `cannot reach ${host} (${code})`,
+    return new EicError('tunnel-network', `cannot reach ${host} (${code})`,
       'check that this network can reach the endpoint on port 443 (firewall, VPN or HTTPS_PROXY)', cause);
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS|certificate/i.test(err.message)) {
-    return new EicError(c, 'tunnel-tls', `TLS with ${host} failed: ${redact(err.message)}`,
+    return new EicError('tunnel-tls', `TLS with ${host} failed: ${redact(err.message)}`,
       'check AWS_CA_BUNDLE and any proxy that intercepts TLS', cause);
   }
-  return new EicError(c, 'tunnel-connect', `cannot open the tunnel to ${host}: ${redact(err.message)}`, undefined, cause);
+  return new EicError('tunnel-connect', `cannot open the tunnel to ${host}: ${redact(err.message)}`, undefined, cause);
 }
 
 /** The error itself may quote the URL (ws does): keep only a redacted copy as the cause. */

@@ -6,7 +6,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { EicError, ExitCode, isEicError } from '../errors.js';
+import { EicError, isEicError } from '../errors.js';
+import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
 import type { RelayEnd } from './relay.js';
 
@@ -33,35 +34,6 @@ interface Conn { id: number; socket: Socket; ws?: WebSocket; done: Promise<void>
 
 /** How long close() lets tunnels end with a close handshake before cutting them. */
 const CLOSE_GRACE_MS = 2000;
-
-function listenError(err: NodeJS.ErrnoException, bind: string, port: number): EicError {
-  const where = `${bind.includes(':') ? `[${bind}]` : bind}:${port}`;
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new EicError(ExitCode.usage, 'port-in-use', `cannot listen on ${where}: the port is already in use`,
-        'pick another --local-port, or --local-port 0 for a free one');
-    case 'EACCES':
-      return new EicError(ExitCode.usage, 'port-denied', `cannot listen on ${where}: permission denied`,
-        'ports below 1024 need privileges; pick a port above 1024');
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return new EicError(ExitCode.usage, 'bind-unavailable', `cannot listen on ${where}: no such local address`,
-        '--bind takes an address of this machine, e.g. 127.0.0.1 or ::1');
-    default:
-      return new EicError(ExitCode.usage, 'listen-failed', `cannot listen on ${where}: ${err.message}`);
-  }
-}
-
-function listen(server: Server, bind: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, bind, port));
-    server.once('error', onError);
-    server.listen({ host: bind, port, exclusive: true }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
 
 export async function startListener(opts: ListenerOptions): Promise<TunnelListener> {
   const { logger } = opts;
@@ -92,7 +64,7 @@ export async function startListener(opts: ListenerOptions): Promise<TunnelListen
         const end = await opts.relay(conn.ws, socket, { logger });
         logger.info(`connection ${conn.id} closed by ${end.endedBy === 'local' ? 'the client' : 'the instance'} (${end.bytesOut} bytes sent, ${end.bytesIn} received)`);
       } catch (err) {
-        const e = isEicError(err) ? err : new EicError(ExitCode.connection, 'tunnel-failed', (err as Error)?.message ?? String(err));
+        const e = isEicError(err) ? err : new EicError('tunnel-failed', (err as Error)?.message ?? String(err));
         logger.warn(`connection ${conn.id} failed: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
         socket.destroy();
         conn.ws?.terminate();
@@ -104,7 +76,7 @@ export async function startListener(opts: ListenerOptions): Promise<TunnelListen
   };
 
   const server = createServer(serve);
-  await listen(server, opts.bind, opts.port);
+  await listenOn(server, { host: opts.bind, port: opts.port, exclusive: true, otherPort: 'pick another --local-port, or --local-port 0 for a free one' });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 

@@ -29,7 +29,7 @@
 import { Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type WebSocket from 'ws';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { CLOSE_GRACE_MS, TunnelLink, type LinkEnd, type LinkOptions } from './tunnel-link.js';
 
@@ -192,7 +192,7 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
         return;
       }
       if (localError && !LOCAL_GONE.has(localError.code ?? '')) {
-        reject(new EicError(ExitCode.connection, 'local-stream', `the local connection failed: ${localError.message}`,
+        reject(new EicError('local-stream', `the local connection failed: ${localError.message}`,
           undefined, { cause: localError }));
         return;
       }

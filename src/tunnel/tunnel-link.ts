@@ -14,7 +14,7 @@
  * frame. Backpressure in: pauseInbound()/resumeInbound() stop reading the TLS socket.
  */
 import WebSocket from 'ws';
-import { EicError, ExitCode } from '../errors.js';
+import { EicError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { Batcher } from './batch.js';
 import { attachFrameReader } from './frame-reader.js';
@@ -52,10 +52,9 @@ export interface LinkHandlers {
 }
 
 const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
-const C = ExitCode.connection;
 
 export function tunnelLost(detail?: string): EicError {
-  return new EicError(C, 'tunnel-lost', `tunnel connection lost${detail ? ` (${detail})` : ''}`,
+  return new EicError('tunnel-lost', `tunnel connection lost${detail ? ` (${detail})` : ''}`,
     'the endpoint or the network dropped the connection; try again');
 }
 
@@ -88,7 +87,7 @@ export class TunnelLink {
     if (ws.readyState === WebSocket.OPEN) {
       const attached = attachFrameReader(ws, {
         onPayload: this.onBinary,
-        onProtocolError: (what) => this.fail(new EicError(C, 'tunnel-invalid-data', `received invalid data from the endpoint (${what})`)),
+        onProtocolError: (what) => this.fail(new EicError('tunnel-invalid-data', `received invalid data from the endpoint (${what})`)),
       });
       if (!attached) this.log.debug('tunnel: ws internals not as expected; inbound frames take ws\'s slower path');
     }
@@ -202,7 +201,7 @@ export class TunnelLink {
     if (this.failure) return;
     this.alive = true;
     if (!isBinary) {
-      this.fail(new EicError(C, 'tunnel-invalid-data', 'received invalid data from the endpoint (a text frame)',
+      this.fail(new EicError('tunnel-invalid-data', 'received invalid data from the endpoint (a text frame)',
         'the endpoint did not speak the OpenTunnel protocol; check --eice-dns-name and any proxy in between'));
       return;
     }
@@ -272,14 +271,14 @@ export class TunnelLink {
     if (code === 1000 || code === 1005) return undefined;
     const e = this.wsError;
     if (e?.code?.startsWith('WS_ERR')) {
-      return new EicError(C, 'tunnel-invalid-data', `received invalid data from the endpoint (${e.message})`);
+      return new EicError('tunnel-invalid-data', `received invalid data from the endpoint (${e.message})`);
     }
     if (code === 1006) {
       // We cut it ourselves (local end or local error): not a tunnel failure.
       if (this.closing) return undefined;
       return tunnelLost(e?.message);
     }
-    return new EicError(C, 'tunnel-closed',
+    return new EicError('tunnel-closed',
       reason ? `tunnel closed by the endpoint: ${reason} (code ${code})` : `tunnel closed by the endpoint with code ${code}`);
   }
 }

@@ -3,7 +3,7 @@
  * one SFTP channel, a plan, then the copy with a progress bar on a terminal. A failure says
  * how far the copy got and gives the command that continues it.
  */
-import { EicError, ExitCode } from '../../errors.js';
+import { EicError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { CopyFailure, executePlan, formatBytes } from '../../sftp/copy.js';
 import { createLocalFs } from '../../sftp/local-fs.js';
@@ -16,7 +16,7 @@ import { createProgress } from './progress.js';
 import type { CpCliOptions } from './options.js';
 import { openSession } from '../../session/ssh-session.js';
 import { uptimeMs } from '../../clock.js';
-import { signalStatus, watchStopSignals, type StopSignal } from '../../stop-signals.js';
+import { watchStopSignals, type StopSignal } from '../../stop-signals.js';
 
 export interface RunCpInput {
   operands: string[];
@@ -49,7 +49,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
   if (typeof opened === 'string') {
     signals.dispose();
     opening.then((s) => s.close(), () => {});
-    throw new EicError(signalStatus(opened), 'cp-interrupted', `interrupted by ${opened} before any file was copied`);
+    throw new EicError('interrupted', `interrupted by ${opened} before any file was copied`, undefined, { signal: opened });
   }
   const session = opened;
   // The tunnel's own account of a loss (e.g. its time limit) beats SFTP's "No response from server".
@@ -78,7 +78,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
   } catch (err) {
     const sig = signals.received;
     if (err instanceof CopyFailure) throw explain(err, input, sig, connectionError);
-    if (sig) throw new EicError(signalStatus(sig), 'cp-interrupted', `interrupted by ${sig} before any file was copied`, undefined, { cause: err });
+    if (sig) throw new EicError('interrupted', `interrupted by ${sig} before any file was copied`, undefined, { cause: err, signal: sig });
     throw err;
   } finally {
     signals.dispose();
@@ -91,14 +91,14 @@ function explain(err: CopyFailure, input: RunCpInput, interrupted: StopSignal | 
   const p = err.progress;
   const files = p.files > 1 ? ` (${p.filesDone} of ${p.files} files done)` : '';
   let message = err.message + files;
-  if (connectionError && err.exitCode === ExitCode.connection) message = message.replace('No response from server', connectionError.message);
+  if (connectionError && err.kind === 'connection') message = message.replace('No response from server', connectionError.message);
   if (interrupted) {
     const at = p.current ? `; stopped at ${formatBytes(p.current.done)} of ${formatBytes(p.current.size)} of ${p.current.src}` : '';
     message = `interrupted by ${interrupted}${at}${files}`;
   }
   const partial = Boolean(p.current && p.current.done > 0) || p.filesDone > 0;
   const hint = partial ? `continue with: ${retryCommand(input, true)}` : `fix that and run again: ${retryCommand(input, Boolean(input.opts.resume))}`;
-  return new EicError(interrupted ? signalStatus(interrupted) : err.exitCode, interrupted ? 'cp-interrupted' : err.code, message, hint, { cause: err });
+  return new EicError(interrupted ? 'interrupted' : err.code, message, hint, { cause: err, signal: interrupted });
 }
 
 /** `eic cp [--resume] …` with the options that matter for where and what. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import type { AwsContext } from '../../aws/clients.js';
 import type { InstanceInfo } from '../../aws/instances.js';
-import { EicError, ExitCode, usageError } from '../../errors.js';
+import { EicError, usageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { TunnelTarget } from '../../target/discover.js';
 
@@ -48,7 +48,7 @@ export async function publicKeyToPush(file: string | true, env: NodeJS.ProcessEn
     }
     return { path, key };
   }
-  throw new EicError(ExitCode.usage, 'push-key-none', `no public key found in ${join(home, '.ssh')} (${DEFAULT_PUBLIC_KEYS.join(', ')})`,
+  throw new EicError('push-key-none', `no public key found in ${join(home, '.ssh')} (${DEFAULT_PUBLIC_KEYS.join(', ')})`,
     'create one with ssh-keygen -t ed25519, or name it: --public-key PATH.pub');
 }
 

@@ -78,7 +78,7 @@ export async function runSandbox(opts: SandboxCliOptions, ctx: CommandContext): 
       if (err instanceof EicError) throw err;
       const e = err as NodeJS.ErrnoException;
       const hint = e.code === 'EADDRINUSE' || e.code === 'EACCES' ? 'choose another --listen address or port' : undefined;
-      throw new EicError(1, 'sandbox-start', `the sandbox could not start: ${e.message}`, hint, { cause: err });
+      throw new EicError('sandbox-start', `the sandbox could not start: ${e.message}`, hint, { cause: err });
     }
     try {
       io.stderr.write(summary(sb, opts).join('\n') + '\n');

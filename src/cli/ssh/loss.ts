@@ -3,7 +3,7 @@
  * endpoint's maxTunnelDuration, or what failed. And which failures to connect again are worth
  * retrying (a network blip, a busy endpoint) and which are not (a refused key, a gone instance).
  */
-import { EicError, ExitCode, isEicError } from '../../errors.js';
+import { EicError, isEicError, type ErrorCode } from '../../errors.js';
 
 /** The service's own limit on a tunnel's life (OpenTunnel maxTunnelDuration, at most 1 h). */
 export const SERVICE_MAX_TUNNEL_SECONDS = 3600;
@@ -32,14 +32,14 @@ export function endedByDuration(err: Error | undefined, ctx: LossContext): boole
 export function lossError(err: Error | undefined, ctx: LossContext): EicError {
   if (endedByDuration(err, ctx)) {
     const limit = ctx.maxTunnelDuration ?? SERVICE_MAX_TUNNEL_SECONDS;
-    return new EicError(ExitCode.connection, 'tunnel-max-duration',
+    return new EicError('tunnel-max-duration',
       `the session with ${ctx.instanceId} ended: the tunnel reached its maximum duration of ${limit} s${ctx.maxTunnelDuration ? ' (--max-tunnel-duration)' : ''}`,
       DURATION_HINT, { cause: err });
   }
   if (isEicError(err)) return err;
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (isEicError(cause)) return cause;
-  return new EicError(ExitCode.connection, 'ssh-connection-lost',
+  return new EicError('ssh-connection-lost',
     `connection to ${ctx.instanceId} closed${err ? `: ${err.message}` : ''}`, 'connect again', { cause: err });
 }
 
@@ -51,8 +51,8 @@ export function lossReason(err: Error | undefined, ctx: LossContext): string {
 }
 
 /** Codes of failures that connecting again will not fix (until the user acts). */
-const PERMANENT_CODES = new Set([
-  'SSH_AUTH_FAILED', 'HOST_KEY_REVOKED', 'HOST_KEY_UNKNOWN', 'HOST_KEY_CHANGED', 'HOST_KEY_FILE',
+const PERMANENT_CODES = new Set<ErrorCode>([
+  'ssh-auth-failed', 'host-key-revoked', 'host-key-unknown', 'host-key-changed', 'host-key-file',
   'push-key-denied', 'push-key-instance-not-found', 'push-key-instance-state', 'push-key-invalid',
   'push-key-instance-type', 'push-key-failed',
   'access-denied', 'credentials-missing', 'credentials-expired', 'credentials-invalid', 'sso-expired',
@@ -62,7 +62,7 @@ const PERMANENT_CODES = new Set([
 /** Whether a failed reconnect attempt is worth repeating without limit (network, throttling, 5xx). */
 export function isTransient(err: unknown): boolean {
   if (!isEicError(err)) return true;
-  if (err.exitCode === ExitCode.usage) return false;
+  if (err.kind === 'usage') return false;
   if (PERMANENT_CODES.has(err.code)) return false;
   // OpenTunnel refusals: 400/401/403/404 say the request itself is refused; 429/5xx pass.
   if (err.code === 'tunnel-refused') return !/\((40[0-4])\)/.test(err.message);

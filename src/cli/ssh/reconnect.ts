@@ -7,7 +7,7 @@
  * then ends as OpenSSH does (255).
  */
 import type { Client } from 'ssh2';
-import { EicError, ExitCode, isEicError } from '../../errors.js';
+import { EicError, isEicError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ClientSlot } from '../../ssh/client-slot.js';
 import { endedByDuration, isTransient, lossError, lossReason, type LossContext } from './loss.js';
@@ -100,10 +100,10 @@ async function reconnect(o: HoldOptions, stop: Promise<typeof STOPPED>): Promise
       o.logger.info(`reconnected (attempt ${attempt})`);
       return watch(got.client, openedAt);
     }
-    const e = isEicError(got.err) ? got.err : new EicError(ExitCode.connection, 'reconnect-failed', (got.err as Error)?.message ?? String(got.err));
+    const e = isEicError(got.err) ? got.err : new EicError('reconnect-failed', (got.err as Error)?.message ?? String(got.err));
     if (isTransient(e)) permanent = 0;
     else if (++permanent >= maxPermanent) {
-      throw new EicError(ExitCode.connection, 'reconnect-gave-up',
+      throw new EicError('reconnect-gave-up',
         `gave up reconnecting to ${o.loss.instanceId} after ${attempt} attempts: ${e.message}`, e.hint, { cause: e });
     }
     const wait = backoff(attempt);

@@ -3,7 +3,7 @@
  * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
  * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
  */
-import { EicError, ExitCode, usageError } from '../../errors.js';
+import { EicError, usageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { agentSocket } from '../../ssh/agent.js';
 import { parseStrictMode } from '../../ssh/host-verify.js';
@@ -102,7 +102,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
           },
         });
         // Stopped by a signal: what OpenSSH says and does (its exit status is then 255).
-        if (signals.received) throw new EicError(ExitCode.connection, 'killed-by-signal', killedBySignal(signals.received));
+        if (signals.received) throw new EicError('interrupted', killedBySignal(signals.received), undefined, { signal: signals.received });
         return status;
       } finally {
         signals.dispose();
