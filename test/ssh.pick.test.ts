@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -32,8 +32,8 @@ describe('eic ssh instance choice (sandbox)', () => {
     throw new Error(`timed out waiting for ${label}; pane:\n${pane(name)}`);
   }
 
-  function startSession(name: string, args: string[]): void {
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
+  function startSession(name: string, args: string[], sessionEnv = env): void {
+    const exports = Object.entries(sessionEnv).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`).join('\n');
     const script = join(home.home, `${name}.sh`);
     writeFileSync(script, `${exports}\n'${process.execPath}' '${eicBin}' ssh ${args.join(' ')}\necho "eic-status=$?"\nexec sleep 600\n`);
     tmux('new-session', '-d', '-x', '150', '-y', '40', '-s', name, `bash --noprofile --norc ${script}`);
@@ -89,8 +89,16 @@ describe('eic ssh instance choice (sandbox)', () => {
     await waitForPane('picker', /^eic-status=0$/m, 'eic to exit 0');
   });
 
-  it('on a terminal: asks which instance an ambiguous Name tag means', async () => {
-    startSession('ambiguous', ['worker']);
+  it('on a terminal: asks which instance an ambiguous Name tag means, with one AWS context throughout', async () => {
+    // Credentials from a credential_process that counts its runs: each AWS context loads them
+    // once, so one run means the lookup, the question and the connection shared one context.
+    const count = join(home.home, 'credential-runs');
+    const script = join(home.home, 'credentials.sh');
+    const json = JSON.stringify({ Version: 1, AccessKeyId: env.AWS_ACCESS_KEY_ID, SecretAccessKey: env.AWS_SECRET_ACCESS_KEY });
+    writeFileSync(script, `#!/bin/sh\necho run >> '${count}'\nprintf '%s' '${json}'\n`, { mode: 0o700 });
+    writeFileSync(env.AWS_CONFIG_FILE!, `[profile counted]\ncredential_process = ${script}\n`);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...rest } = env;
+    startSession('ambiguous', ['worker'], { ...rest, AWS_PROFILE: 'counted' });
     await waitForPane('ambiguous', /2 instances are named worker; which one\?/, 'the question');
     assert.match(pane('ambiguous'), /worker\s+i-0123456789abcdef1\s+running\s+10\.0\.2\.20\s+eice-0123456789abcdef0/);
     tmux('send-keys', '-t', 'ambiguous', 'Down');
@@ -100,5 +108,6 @@ describe('eic ssh instance choice (sandbox)', () => {
     await waitForPane('ambiguous', /ec2-user@[^\n]*\$ *$/m, 'the remote prompt');
     tmux('send-keys', '-t', 'ambiguous', 'exit', 'Enter');
     await waitForPane('ambiguous', /^eic-status=0$/m, 'eic to exit 0');
+    assert.equal(readFileSync(count, 'utf8'), 'run\n', 'credentials loaded once');
   });
 });

@@ -40,19 +40,21 @@ export function checkOptions(target: string, opts: TargetOptions): void {
   }
 }
 
+/** Discovery with an AWS context of its own, which the TunnelTarget holds (close it with target.aws.close()). */
 export async function prepareTarget(target: string, opts: TargetOptions, deps: PrepareDeps): Promise<TunnelTarget> {
   checkOptions(target, opts);
-  const { logger } = deps;
-  const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: deps.env, logger });
+  const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: deps.env, logger: deps.logger });
   try {
-    return await discover(aws, target, opts, deps);
+    return await discoverTarget(aws, target, opts, deps);
   } catch (err) {
     aws.close();
     throw err;
   }
 }
 
-async function discover(aws: AwsContext, target: string, opts: TargetOptions, deps: PrepareDeps): Promise<TunnelTarget> {
+/** Discovery with the command's AWS context, which the caller closes on failure (on success, the target holds it). */
+export async function discoverTarget(aws: AwsContext, target: string, opts: TargetOptions, deps: PrepareDeps): Promise<TunnelTarget> {
+  checkOptions(target, opts);
   const { logger } = deps;
   // With the IP and the endpoint id given, DescribeInstances has nothing left to tell us.
   const skipInstance = Boolean(opts.privateIp && opts.eiceId && isInstanceId(target));

@@ -7,7 +7,7 @@ import { createAwsContext } from '../aws/clients.js';
 import { findInstances } from '../aws/instances.js';
 import { isEicError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { prepareTarget, type TunnelTarget } from './discover.js';
+import { checkOptions, discoverTarget, type TunnelTarget } from './discover.js';
 import type { TargetOptions } from './options.js';
 import type { Io } from '../io.js';
 import { canPrompt, chooseInstance, pickInstance } from './pick-instance.js';
@@ -28,32 +28,29 @@ export function splitUserHost(target: string | undefined): { user?: string; host
   return { user, host };
 }
 
-/** `onCallsStarted`: see PrepareDeps (called for the first lookup). */
+/**
+ * One AWS context serves the picker, the lookup and the target, which holds it (close it with
+ * target.aws.close()). `onCallsStarted`: see PrepareDeps (called for the first lookup).
+ */
 export async function resolveSshTarget(host: string | undefined, opts: TargetOptions, io: Io, logger: Logger,
   onCallsStarted?: () => void): Promise<TunnelTarget> {
   const deps = { env: io.env, logger, onCallsStarted };
-  if (host === undefined) {
-    if (!canPrompt(io)) {
-      throw usageError('target-missing', 'no instance given', 'name an instance id, Name tag or private IP (or run on a terminal to pick one)');
-    }
-    const id = await withAws(opts, io, logger, (aws) => pickInstance(aws, io));
-    return prepareTarget(id, opts, deps);
+  if (host === undefined && !canPrompt(io)) {
+    throw usageError('target-missing', 'no instance given', 'name an instance id, Name tag or private IP (or run on a terminal to pick one)');
   }
-  try {
-    return await prepareTarget(host, opts, deps);
-  } catch (err) {
-    if (!(isEicError(err) && err.code === 'instance-ambiguous' && canPrompt(io))) throw err;
-    const id = await withAws(opts, io, logger, (aws) => chooseInstance(aws, io, host, findInstances(aws, host)));
-    return prepareTarget(id, opts, deps);
-  }
-}
-
-async function withAws(opts: TargetOptions, io: Io, logger: Logger,
-  fn: (aws: Awaited<ReturnType<typeof createAwsContext>>) => Promise<{ id: string }>): Promise<string> {
+  if (host !== undefined) checkOptions(host, opts);
   const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: io.env, logger });
   try {
-    return (await fn(aws)).id;
-  } finally {
+    if (host === undefined) return await discoverTarget(aws, (await pickInstance(aws, io)).id, opts, deps);
+    try {
+      return await discoverTarget(aws, host, opts, deps);
+    } catch (err) {
+      if (!(isEicError(err) && err.code === 'instance-ambiguous' && canPrompt(io))) throw err;
+      const chosen = await chooseInstance(aws, io, host, findInstances(aws, host));
+      return await discoverTarget(aws, chosen.id, opts, deps);
+    }
+  } catch (err) {
     aws.close();
+    throw err;
   }
 }
