@@ -23,7 +23,7 @@ try {
   for (let rep = 0; rep < 3; rep++) {
     for (const cipher of ciphers) {
       const { client } = await connectSsh({
-        sock: connect(sshd.port, sshd.host), username: 'ec2-user', keys: [key], ciphers: [cipher], logger: silentLogger,
+        sock: connect(sshd.port, sshd.host), username: 'ec2-user', keys: [key], algorithms: { cipher: [cipher] }, logger: silentLogger,
         hostVerifier: createHostVerifier({ file: join(dir, 'known_hosts'), alias: 'bench', mode: 'accept-new', logger: silentLogger }),
       });
       const t0 = performance.now();

@@ -32,6 +32,8 @@ export function redact(text: string): string {
 export interface LoggerOptions {
   verbose?: boolean;
   quiet?: boolean;
+  /** Drop warnings too (OpenSSH's -q); errors are main.ts's and still shown. */
+  silent?: boolean;
   write?: (line: string) => void;
 }
 
@@ -42,8 +44,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return {
     verbose,
     debug: (msg) => { if (verbose) emit('debug: ', msg); },
-    info: (msg) => { if (!opts.quiet || verbose) emit('', msg); },
-    warn: (msg) => emit('warning: ', msg),
+    info: (msg) => { if (!(opts.quiet || opts.silent) || verbose) emit('', msg); },
+    warn: (msg) => { if (!opts.silent || verbose) emit('warning: ', msg); },
   };
 }
 

@@ -55,7 +55,7 @@ test('eic ss<TAB> offers ssh and ssh-config (the program\'s commands starting wi
 test('every command and alias is offered after eic; global options after -', () => {
   assert.deepEqual(complete(['eic', '']), commandNames);
   assert.ok(commandNames.includes('list') && commandNames.includes('ls') && commandNames.includes('completion'));
-  assert.deepEqual(complete(['eic', '--v']), ['--version']);
+  assert.deepEqual(complete(['eic', '--v']), ['--version', '--verbose']);
 });
 
 test('a command\'s options, option choices, and the completion shells', () => {

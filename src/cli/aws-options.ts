@@ -2,6 +2,7 @@
  * The options every command that reaches an instance shares: where the AWS credentials and
  * region come from, and the overrides that skip discovery calls.
  */
+import { isIP } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { TargetOptions } from '../target/options.js';
 
@@ -18,13 +19,41 @@ export function intInRange(min: number, max: number, what: string): (value: stri
   };
 }
 
+/** --private-ip is sent to AWS as is: anything but an IPv4 or IPv6 address is refused here. */
+function privateIp(value: string): string {
+  if (isIP(value) === 0) throw new InvalidArgumentError(`--private-ip must be an IPv4 or IPv6 address, not "${value}"`);
+  return value;
+}
+
 export function addAwsOptions(cmd: Command): Command {
+  return awsOptions(cmd).option('-v, --verbose', 'diagnostics on stderr');
+}
+
+function awsOptions(cmd: Command): Command {
   return cmd
     .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or the default profile)')
     .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region)')
     .option('--eice-id <id>', 'use this Instance Connect Endpoint instead of finding the one in the instance\'s VPC')
     .option('--eice-dns-name <name>', 'the endpoint\'s DNS name (with --eice-id: skips DescribeInstanceConnectEndpoints)')
-    .option('--private-ip <ip>', 'the instance\'s private IP (skips looking it up)')
-    .option('--max-tunnel-duration <seconds>', 'end each tunnel after this many seconds (1..3600)', intInRange(1, 3600, '--max-tunnel-duration'))
-    .option('-v, --verbose', 'diagnostics on stderr');
+    .option('--private-ip <ip>', 'the instance\'s private IP (skips looking it up)', privateIp)
+    .option('--max-tunnel-duration <seconds>', 'end each tunnel after this many seconds (1..3600)', intInRange(1, 3600, '--max-tunnel-duration'));
+}
+
+/**
+ * The same options on the program, so they may stand before the subcommand as in the AWS CLI
+ * (`eic --profile p --region r ssh web-1`). Given there, they pass to the command that runs,
+ * unless that command was given the option itself (it was typed later, so it wins).
+ */
+export function addGlobalAwsOptions(program: Command): Command {
+  awsOptions(program).option('-v, --verbose', 'diagnostics on stderr (for any command)');
+  program.hook('preAction', (_program, action) => {
+    for (const option of program.options) {
+      const key = option.attributeName();
+      if (program.getOptionValueSource(key) !== 'cli') continue;
+      if (!action.options.some((o) => o.attributeName() === key)) continue;
+      if (action.getOptionValueSource(key) === 'cli') continue;
+      action.setOptionValueWithSource(key, program.getOptionValue(key), 'cli');
+    }
+  });
+  return program;
 }

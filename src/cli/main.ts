@@ -23,22 +23,26 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
   let command: string | undefined;
   program.hook('preSubcommand', (_program, sub) => { command = sub.name(); });
-  const verbose = isVerbose(argv);
+  // -v as the command parsed it: in `eic ssh web-1 grep -v x f` the -v is grep's.
+  let action: { opts(): { verbose?: unknown } } | undefined;
+  program.hook('preAction', (_program, cmd) => { action = cmd; });
+  const verbose = () => Boolean(action?.opts().verbose);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    const status = report(err, io, verbose);
+    const status = report(err, io, verbose());
     return status !== 0 && command !== undefined && OPENSSH_STATUS.has(command) ? SSH_FAILURE_STATUS : status;
+  } finally {
+    lastRunVerbose = verbose();
   }
 }
 
 /** Commands whose own failures all exit 255, so that a caller tells them from the remote command's status. */
 const OPENSSH_STATUS = new Set(['ssh', 'proxy']);
 
-function isVerbose(argv: string[]): boolean {
-  return argv.includes('-v') || argv.includes('--verbose');
-}
+/** Whether the last run() was asked for -v (main() then adds the memory line at exit). */
+let lastRunVerbose = false;
 
 /** commander's own errors (help shown, bad usage); told apart by their `commander.*` code. */
 function isCommanderError(err: unknown): err is { code: string; exitCode: number } {
@@ -74,7 +78,7 @@ export async function main(): Promise<void> {
   // (V8's settings were made before this file compiled: prepare.ts.)
   const code = await run(argv, processIo());
   process.exitCode = code;
-  if (isVerbose(argv)) {
+  if (lastRunVerbose) {
     const v8 = await import('node:v8');
     process.on('exit', () => process.stderr.write(memoryLine(v8)));
   }

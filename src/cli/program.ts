@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { eicVersion } from '../version.js';
 import type { CommandContext } from './context.js';
+import { addGlobalAwsOptions } from './aws-options.js';
 import { registerProxy } from './proxy/command.js';
 import { registerSandbox } from './sandbox/command.js';
 import { registerTunnel } from './tunnel.js';
@@ -22,11 +23,14 @@ export function buildProgram(ctx: CommandContext): Command {
     .description('Reach EC2 instances in closed VPCs through EC2 Instance Connect Endpoint')
     .version(eicVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Each command reads its own options; `eic ssh` and `eic cp` stop at their first operand (OpenSSH's way).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
+  addGlobalAwsOptions(program);
   registerProxy(program, ctx);
   registerTunnel(program, ctx);
   registerSsh(program, ctx);

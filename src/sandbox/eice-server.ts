@@ -40,6 +40,8 @@ export interface EiceServer {
   addresses: Array<{ host: string; port: number }>;
   port: number;
   activeTunnels(endpointId: string): number;
+  /** OpenTunnel requests received since the start, refused ones included. */
+  tunnelRequests(): number;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
   const { config, faults, logger } = opts;
   const now = opts.now ?? (() => new Date());
   const active = new Map<string, number>();
+  let requests = 0;
   const sockets = new Set<Duplex>();
   const requestIds = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_FRAME, clientTracking: true });
@@ -75,6 +78,7 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const requestId = randomUUID();
+    requests++;
     requestIds.set(req, requestId);
     socket.on('error', (err) => logger.debug(`eice: client socket: ${err.message}`));
     const v = verifyOpenTunnel({
@@ -160,6 +164,7 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
     addresses,
     port: chosen,
     activeTunnels: (endpointId) => active.get(endpointId) ?? 0,
+    tunnelRequests: () => requests,
     async close() {
       for (const ws of wss.clients) ws.terminate();
       for (const s of sockets) s.destroy();

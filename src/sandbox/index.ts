@@ -54,6 +54,8 @@ export interface Sandbox {
   faults: FaultControl;
   keys: KeyStore;
   activeTunnels(endpointId: string): number;
+  /** OpenTunnel requests received since the start (refused ones too): tests of "nothing was opened". */
+  tunnelRequests(): number;
   /** The real sshd (or fallback) address of an instance: for "OpenSSH direct" benchmarks and tests. */
   instanceAddress(instanceId: string): { host: string; port: number } | undefined;
   /** The instance's host public key line ("ssh-ed25519 AAAA…"), for host-key tests. */
@@ -159,6 +161,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       eiceAddresses: eice.addresses,
       dnsName: defaultDnsName,
       activeTunnels: (id) => eice.activeTunnels(id),
+      tunnelRequests: () => eice.tunnelRequests(),
       instanceAddress: (id) => fleet.get(id)?.address,
       hostPublicKey: (id) => fleet.get(id)?.hostPublicKey,
       async rotateHostKey(id) {

@@ -60,6 +60,8 @@ export function sshdConfig(o: { port: number; hostKeyPath: string; keysCommand: 
     'AllowAgentForwarding yes',
     'AllowStreamLocalForwarding yes',
     'PermitTTY yes',
+    // As Amazon Linux's sshd_config: the locale travels (SendEnv/SetEnv in eic ssh).
+    'AcceptEnv LANG LC_* XMODIFIERS',
     'X11Forwarding no',
     // The instance users' homes are not ours to fix; nothing is read from them anyway.
     'StrictModes no',

@@ -13,7 +13,7 @@ import type { TunnelTarget } from '../target/discover.js';
 import { createHostVerifier, hostKeyAlgorithms, parseStrictMode } from '../ssh/host-verify.js';
 import { generateSessionKey, loadKeyFile, type ClientKey } from '../ssh/keys.js';
 import { hostAlias, knownHostsPath } from '../ssh/known-hosts.js';
-import { connectSsh, DEFAULT_HOST_KEY_ALGORITHMS, type SshConnection } from '../ssh/session.js';
+import { connectSsh, DEFAULT_HOST_KEY_ALGORITHMS, type Algorithms, type SshConnection } from '../ssh/session.js';
 import type { TargetOptions } from '../target/options.js';
 import type { Io } from '../io.js';
 import { canPrompt } from '../target/pick-instance.js';
@@ -32,7 +32,16 @@ export interface SessionOptions extends TargetOptions {
   knownHosts?: string;
   strictHostKeyChecking: string;
   keepalive: number;
+  /** ServerAliveCountMax. */
+  keepaliveCountMax?: number;
+  /** ConnectTimeout, seconds: the SSH handshake and login must be done by then (default 30). */
+  connectTimeout?: number;
+  /** -c as typed (eic cp); `algorithms` wins when set. */
   cipher?: string;
+  /** The lists to offer, already checked against ssh2's (cli/ssh/settle.ts). */
+  algorithms?: Algorithms;
+  /** IdentitiesOnly: offer no ssh-agent keys. */
+  identitiesOnly?: boolean;
   forwardAgent?: boolean;
 }
 
@@ -80,9 +89,10 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
   const phases = input.phases ?? new Phases();
   const strict = parseStrictMode(opts.strictHostKeyChecking);
   const ciphers = opts.cipher?.split(',').map((c) => c.trim()).filter(Boolean);
+  const algorithms = { ...opts.algorithms, cipher: opts.algorithms?.cipher ?? ciphers };
   const file = knownHostsPath(input.io.env, opts.knownHosts);
   const alias = hostAlias(target.instance.id, opts.port);
-  const hostKeyAlgos = await hostKeyAlgorithms(file, alias, DEFAULT_HOST_KEY_ALGORITHMS);
+  const hostKeyAlgos = await hostKeyAlgorithms(file, alias, opts.algorithms?.serverHostKey ?? DEFAULT_HOST_KEY_ALGORITHMS);
   // From here to connectSsh() nothing may await: ssh2 must be listening when the tunnel speaks.
   const { sock, pushed } = await openAndPush(target, key, push, osUser, opts, logger, phases);
   const conn = await connectSsh({
@@ -91,10 +101,13 @@ export async function connectTarget(input: ConnectInput): Promise<SshConnection>
     keys: [key],
     agent,
     agentForward: opts.forwardAgent,
+    agentAuth: !opts.identitiesOnly,
     hostVerifier: createHostVerifier({ file, alias, mode: strict, logger }),
     hostKeyAlgorithms: hostKeyAlgos,
-    ciphers,
+    algorithms,
     keepaliveIntervalMs: opts.keepalive * 1000,
+    keepaliveCountMax: opts.keepaliveCountMax,
+    readyTimeoutMs: opts.connectTimeout === undefined ? undefined : opts.connectTimeout * 1000,
     // The handshake runs while the key is still being pushed; only authentication waits for it.
     authAfter: pushed,
     authFailureHint: push

@@ -49,18 +49,19 @@ export function bindAddress(value: string | undefined): string {
   return value;
 }
 
+/** `[bind:]port:host:hostport` (-L and -R alike); `bind` is undefined when not given. Throws a plain Error. */
+export function splitForwardSpec(spec: string): { bind?: string; port: number; host: string; hostPort: number } {
+  const parts = splitSpec(spec);
+  if (parts.length !== 3 && parts.length !== 4) throw new Error('expected [bind:]port:host:hostport');
+  const [bind, port, host, hostPort] = parts.length === 4 ? parts : [undefined, ...parts];
+  if (!host) throw new Error('empty host');
+  return { bind, port: parsePort(port!, 'port', true), host, hostPort: parsePort(hostPort!, 'host port', false) };
+}
+
 export function parseLocalForward(spec: string): LocalForwardSpec {
   try {
-    const parts = splitSpec(spec);
-    if (parts.length !== 3 && parts.length !== 4) throw new Error('expected [bind:]port:host:hostport');
-    const [bind, port, host, hostPort] = parts.length === 4 ? parts : [undefined, ...parts];
-    if (!host) throw new Error('empty host');
-    return {
-      bindHost: bindAddress(bind),
-      bindPort: parsePort(port!, 'port', true),
-      host,
-      hostPort: parsePort(hostPort!, 'host port', false),
-    };
+    const f = splitForwardSpec(spec);
+    return { bindHost: bindAddress(f.bind), bindPort: f.port, host: f.host, hostPort: f.hostPort };
   } catch (err) {
     throw usageError('bad-forward', `bad -L "${spec}": ${(err as Error).message}`, 'use -L [bind:]port:host:hostport, e.g. -L 5432:db.internal:5432');
   }

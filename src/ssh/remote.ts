@@ -24,6 +24,8 @@ export interface RemoteRunOptions {
   describeLoss?: (err: Error | undefined) => EicError;
   /** OpenSSH's escape character (-e) for a pty on a terminal: default `~`, null for none. */
   escapeChar?: number | null;
+  /** Variables to set remotely (SendEnv/SetEnv); sshd keeps only what its AcceptEnv allows. */
+  env?: Record<string, string>;
 }
 
 /** Join argv the way OpenSSH does: with single spaces, no quoting (the remote shell splits). */
@@ -40,7 +42,7 @@ export async function runRemote(client: Client, opts: RemoteRunOptions): Promise
       ? { ...sizeOpts(term.size()), term: io.env.TERM || 'dumb' }
       : undefined;
     const exit: ExitState = {};
-    const channel = await openChannel(client, opts.command, ptyOpts, Boolean(opts.agentForward), exit);
+    const channel = await openChannel(client, opts.command, ptyOpts, { agentForward: Boolean(opts.agentForward), env: opts.env }, exit);
     if (term) {
       term.onResize((s) => {
         logger.debug(`ssh: window resized to ${s.cols}x${s.rows}`);
@@ -62,7 +64,8 @@ function sizeOpts(s: { rows: number; cols: number }) {
 interface ExitState { code?: number; signal?: string }
 
 function openChannel(client: Client, command: string | undefined, pty: PseudoTtyOptions | undefined,
-  agentForward: boolean, exit: ExitState): Promise<ClientChannel> {
+  extra: { agentForward: boolean; env?: Record<string, string> }, exit: ExitState): Promise<ClientChannel> {
+  const env = extra.env && Object.keys(extra.env).length > 0 ? extra.env : undefined;
   return new Promise((resolve, reject) => {
     const cb = (err: Error | undefined, ch: ClientChannel) => {
       if (err) {
@@ -79,9 +82,9 @@ function openChannel(client: Client, command: string | undefined, pty: PseudoTty
       resolve(ch);
     };
     if (command === undefined) {
-      client.shell(pty ?? false, { agentForward } as never, cb);
+      client.shell(pty ?? false, { agentForward: extra.agentForward, env } as never, cb);
     } else {
-      client.exec(command, { pty: pty ?? false, agentForward } as never, cb);
+      client.exec(command, { pty: pty ?? false, agentForward: extra.agentForward, env } as never, cb);
     }
   });
 }

@@ -11,20 +11,9 @@ import type { Logger } from '../log.js';
 import type { ClientKey } from './keys.js';
 import type { HostVerifier } from './host-verify.js';
 import { signFirst } from './sign-first.js';
+import { PREFERRED_CIPHERS, type Algorithms } from './algorithms.js';
 
-/**
- * Cipher preference, measured with bench/ssh-ciphers.mjs (ssh2's client CPU per byte with its
- * native binding, reading from a real sshd): AES-GCM costs least on AES-NI machines (~650-750
- * MB per CPU-second here), chacha20-poly1305 next (~450-500, the best choice without AES-NI,
- * and still offered), CTR last (~400). The server picks the first of ours it supports.
- */
-export const PREFERRED_CIPHERS = [
-  'aes128-gcm@openssh.com',
-  'chacha20-poly1305@openssh.com',
-  'aes256-gcm@openssh.com',
-  'aes128-ctr',
-  'aes256-ctr',
-];
+export { DEFAULT_HOST_KEY_ALGORITHMS, PREFERRED_CIPHERS, type Algorithms } from './algorithms.js';
 
 export interface SshConnectOptions {
   sock: Duplex;
@@ -35,12 +24,17 @@ export interface SshConnectOptions {
   agent?: string;
   /** Forward the agent (-A); needs `agent`. */
   agentForward?: boolean;
+  /** false (IdentitiesOnly): the agent's keys are not offered (it may still be forwarded). */
+  agentAuth?: boolean;
   hostVerifier: HostVerifier;
   /** serverHostKey preference (see hostKeyAlgorithms()). */
   hostKeyAlgorithms?: string[];
-  ciphers?: string[];
+  /** Cipher, MAC, kex and compression lists (-c, -m, -C, ssh_config); host keys: hostKeyAlgorithms. */
+  algorithms?: Algorithms;
   /** 0 disables; default 15 s. */
   keepaliveIntervalMs?: number;
+  /** Unanswered keep-alives before the connection counts as dead; default 3. */
+  keepaliveCountMax?: number;
   /** Give up on handshake + auth after this long; default 30 s. */
   readyTimeoutMs?: number;
   /**
@@ -56,16 +50,10 @@ export interface SshConnectOptions {
 export interface SshConnection {
   client: Client;
   /** Algorithms agreed in the handshake (cipher etc.), for -v and benchmarks. */
-  negotiated?: { kex: string; serverHostKey: string; cs: { cipher: string }; sc: { cipher: string } };
+  negotiated?: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string; compress: string }; sc: { cipher: string; mac: string; compress: string } };
   /** Milliseconds from start to the end of key exchange, and from there to authenticated. */
   timings: { handshakeMs: number; authMs: number };
 }
-
-/** ssh2's own host key preference (Node 20 always has ed25519). */
-export const DEFAULT_HOST_KEY_ALGORITHMS = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
-];
 
 export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
   const { logger } = opts;
@@ -81,7 +69,7 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
       logger.debug(`ssh: offering ${k.source} ${k.key.type} ${k.fingerprint}`);
       return { type: 'publickey', username: opts.username, key: k.key };
     }),
-    ...(opts.agent ? [() => {
+    ...(opts.agent && opts.agentAuth !== false ? [() => {
       lastAuthTried = 'agent keys';
       logger.debug('ssh: trying keys from ssh-agent');
       return { type: 'agent', username: opts.username, agent: opts.agent };
@@ -110,10 +98,11 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     agent: opts.agent,
     agentForward: Boolean(opts.agent && opts.agentForward),
     keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
-    keepaliveCountMax: 3,
+    keepaliveCountMax: opts.keepaliveCountMax ?? 3,
     readyTimeout: opts.readyTimeoutMs ?? 30_000,
     algorithms: {
-      cipher: opts.ciphers ?? PREFERRED_CIPHERS,
+      ...opts.algorithms,
+      cipher: opts.algorithms?.cipher ?? PREFERRED_CIPHERS,
       ...(opts.hostKeyAlgorithms ? { serverHostKey: opts.hostKeyAlgorithms } : {}),
     } as ConnectConfig['algorithms'],
   };
@@ -143,7 +132,7 @@ export function connectSsh(opts: SshConnectOptions): Promise<SshConnection> {
     client.on('handshake', (n: SshConnection['negotiated']) => {
       negotiated = n;
       handshakeAt = Date.now();
-      logger.debug(`ssh: handshake done in ${Date.now() - started} ms (${n?.kex}, ${n?.serverHostKey}, ${n?.cs.cipher})`);
+      logger.debug(`ssh: handshake done in ${Date.now() - started} ms (${n?.kex}, ${n?.serverHostKey}, ${n?.cs.cipher}${n?.cs.mac ? ` ${n.cs.mac}` : ''}, compression ${n?.cs.compress})`);
     });
     client.once('ready', onReady);
     client.on('error', fail);

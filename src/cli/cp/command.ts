@@ -29,6 +29,8 @@ export function registerCp(program: Command, ctx: CommandContext): void {
   const cmd = program.command('cp')
     .description('copy files to or from an instance over SFTP through its endpoint')
     .argument('<operands...>', 'SRC... DEST (one side [user@]INSTANCE:PATH)')
+    // As scp: options first; from the first operand on, everything is a file (even "-x").
+    .passThroughOptions()
     .option('-r, --recursive', 'copy directories and what they hold')
     .option('-p, --preserve', 'keep modification and access times (modes are always kept)')
     .option('-q, --quiet', 'no progress bar and no notes')

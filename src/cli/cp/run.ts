@@ -15,6 +15,7 @@ import { copyDirection, shellQuote, type Operand } from './args.js';
 import { createProgress } from './progress.js';
 import type { CpCliOptions } from './options.js';
 import { openSession } from '../../session/ssh-session.js';
+import { checkSessionOptions } from '../session-checks.js';
 import { uptimeMs } from '../../clock.js';
 import { watchStopSignals, type StopSignal } from '../../stop-signals.js';
 
@@ -40,6 +41,7 @@ export async function runCp(input: RunCpInput): Promise<number> {
   const logger = createLogger({ verbose: opts.verbose, quiet: opts.quiet, write: (s) => io.stderr.write(s) });
   const dir = copyDirection(input.operands);
   const osUser = input.given('osUser') ? opts.osUser : (dir.user ?? opts.osUser);
+  await checkSessionOptions(opts, io.env);
 
   // A stop signal (Ctrl-C, SIGTERM, SIGHUP) ends the connection; the copy then fails like a
   // lost connection and says where it stopped and how to continue; the status is 128+signal.

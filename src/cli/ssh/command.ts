@@ -1,5 +1,5 @@
 /**
- * `eic ssh [user@]<target> [-- command args…]`: an SSH session over the EICE tunnel, with ssh2
+ * `eic ssh [options] destination [command [argument…]]`: an SSH session over the EICE tunnel, with ssh2
  * in-process (no OpenSSH, no key file). Only commander and light helpers load here; the
  * implementation (run.ts) is imported inside the action so `eic --help` stays fast.
  */
@@ -9,6 +9,7 @@ import { addAwsOptions, intInRange } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import { addSessionOptions } from '../session-options.js';
 import type { SshCliOptions } from './options.js';
+import { optionsAfterDestination } from '../openssh-args.js';
 
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -38,18 +39,34 @@ Retries back off from 1 s to 30 s; refusals that will not pass (denied, unknown 
 changed host key) end eic after 3 tries. --no-reconnect exits 255 instead. A shell or a
 command ends with the tunnel (exit 255, saying why).
 
+As OpenSSH: options come first, and everything after the destination is the remote command,
+joined with spaces (eic ssh web-1 df -h /). Options that only take effect here may also follow
+the destination, before the command; -- ends the options.
+
+~/.ssh/config (or -F FILE) applies for the keys that mean something here (Host and Match blocks,
+the first value obtained wins; the command line, then -o, win over the file): User, Port,
+HostName, IdentityFile, IdentitiesOnly, ConnectTimeout, ServerAliveInterval,
+ServerAliveCountMax, StrictHostKeyChecking, UserKnownHostsFile, LocalForward, RemoteForward,
+DynamicForward, RequestTTY, ForwardAgent, SetEnv, SendEnv, Compression, Ciphers, MACs,
+KexAlgorithms, HostKeyAlgorithms, LogLevel. ProxyCommand and ProxyJump are ignored: eic is the
+tunnel already.
+
 Examples:
   eic ssh i-0123456789abcdef0
-  eic ssh admin@web-1 -- sudo systemctl status nginx
+  eic ssh admin@web-1 sudo systemctl status nginx
   eic ssh web-1 -N -L 5432:db.internal:5432 -D 1080
 `;
 
 export function registerSsh(program: Command, ctx: CommandContext): void {
   const cmd = program.command('ssh')
+    .usage('[options] destination [command [argument...]]')
     .description('open an SSH session (shell, command, port forwarding) on an instance through its endpoint')
-    .argument('[target]', '[user@]instance id, Name tag, private IP or private DNS name (none: pick from a list)')
-    .argument('[command...]', 'command to run instead of a shell (put it after --)')
+    .argument('[destination]', '[user@]instance id, Name tag, private IP or private DNS name (none: pick from a list)')
+    .argument('[command...]', 'command to run instead of a shell: everything after the destination, as OpenSSH reads it')
+    // OpenSSH's order: options, destination, options, then the command as typed (openssh-args.ts).
+    .passThroughOptions()
     .addOption(new Option('-u, --os-user <user>', 'OS user to log in as').default('ec2-user'))
+    .option('-l, --login-name <user>', 'OS user to log in as (OpenSSH\'s spelling of -u)')
     .addOption(new Option('-p, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
     .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')
     .option('--push', 'push the public half of the -i key with SendSSHPublicKey first')
@@ -61,16 +78,25 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-N, --forward-only', 'run no remote command: only forward ports, until Ctrl-C')
     .option('--no-reconnect', 'with -N: exit (255) when the tunnel ends instead of connecting again')
     .option('-L, --local <spec>', 'forward [bind:]port:host:hostport through the instance (repeatable)', collect, [])
+    .option('-R, --remote <spec>', 'forward [bind:]port on the instance to host:hostport here (repeatable)', collect, [])
     .option('-D, --dynamic <spec>', 'SOCKS5 proxy on [bind:]port through the instance (repeatable)', collect, [])
+    .option('-W, --stdio-forward <host:port>', 'connect stdin/stdout to host:port through the instance (for ProxyCommand)')
+    .option('-C, --compression', 'compress the SSH stream (zlib)')
+    .option('-m, --macs <list>', 'comma-separated MACs, most preferred first')
+    .option('-o, --option <key=value>', 'an ssh_config option (repeatable; see below)', collect, [])
+    .option('-F, --config-file <file>', 'ssh_config file to read instead of ~/.ssh/config (none: no file)')
+    .option('-E, --log-file <file>', 'append diagnostics to this file instead of stderr')
+    .option('-q, --quiet', 'no warnings or diagnostics')
     .addHelpText('after', HELP_AFTER);
-  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, command: string[], opts: SshCliOptions) => {
+  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, rest: string[], opts: SshCliOptions) => {
+    const command = optionsAfterDestination(cmd, rest);
     const { runSsh } = await import('./run.js');
+    opts = cmd.opts<SshCliOptions>();
+    const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
     // commander's -t/-T pair sets one `tty` value; tell an explicit -T apart from "not given".
-    const ttySource = cmd.getOptionValueSource('tty');
-    const osUserFromCli = cmd.getOptionValueSource('osUser') === 'cli';
     const code = await runSsh({
-      target, command, opts: { ...opts, noTty: ttySource === 'cli' && opts.tty === false, tty: ttySource === 'cli' && opts.tty === true },
-      osUserFromCli, io: ctx.io,
+      target, command, opts: { ...opts, noTty: given('tty') && opts.tty === false, tty: given('tty') && opts.tty === true },
+      given, io: ctx.io,
     });
     ctx.setExitCode(code);
   });

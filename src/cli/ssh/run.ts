@@ -3,17 +3,17 @@
  * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
  * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
  */
-import { EicError, usageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { EicError } from '../../errors.js';
 import { agentSocket } from '../../ssh/agent.js';
-import { parseStrictMode } from '../../ssh/host-verify.js';
-import { parseLocalForward } from '../../ssh/forward-local.js';
-import { parseDynamicForward, startForwarding, type Forwarding } from '../../ssh/forwarding.js';
+import { startForwarding, type Forwarding } from '../../ssh/forwarding.js';
+import { startRemoteForwards } from '../../ssh/forward-remote.js';
+import { forwardStdio } from '../../ssh/forward-stdio.js';
 import { joinCommand, runRemote } from '../../ssh/remote.js';
 import { ClientSlot } from '../../ssh/client-slot.js';
 import type { SshConnection } from '../../ssh/session.js';
 import type { Io } from '../../io.js';
-import { resolveSshTarget, splitUserHost } from '../../target/ssh-target.js';
+import { resolveSshTarget } from '../../target/ssh-target.js';
+import { settle } from './settle.js';
 import type { SshCliOptions } from './options.js';
 import { lossError } from './loss.js';
 import { holdForwarding, watch } from './reconnect.js';
@@ -24,28 +24,21 @@ export interface RunSshInput {
   target?: string;
   command: string[];
   opts: SshCliOptions;
-  /** -u was given explicitly (it then wins over user@target, as -l does in OpenSSH). */
-  osUserFromCli: boolean;
+  /** Whether an option was given on the command line (it then wins over -o and ssh_config). */
+  given: (name: string) => boolean;
   io: Io;
 }
 
 export async function runSsh(input: RunSshInput): Promise<number> {
   const began = uptimeMs();
-  const { io, opts } = input;
-  const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
+  const { io } = input;
+  // Everything that can be refused without the network, first.
+  const settled = await settle(input.target, input.command, input.opts, input.given, io);
+  const { opts, logger, host, osUser, local, remote, dynamic } = settled;
   // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in
   // flight, not before they are sent: see `early` below.
   let loadSession!: () => void;
   const session$ = new Promise<void>((resolve) => { loadSession = resolve; }).then(() => import('../../session/ssh-session.js'));
-
-  // Everything that can be refused without the network, first.
-  const local = opts.local.map(parseLocalForward);
-  const dynamic = opts.dynamic.map(parseDynamicForward);
-  if (opts.forwardOnly && input.command.length > 0) throw usageError('ssh-n-with-command', '-N runs no remote command, but one was given');
-  if (opts.tty && opts.noTty) throw usageError('tty-conflict', '-t and -T contradict each other');
-  parseStrictMode(opts.strictHostKeyChecking);
-  const { user, host } = splitUserHost(input.target);
-  const osUser = input.osUserFromCli ? opts.osUser : (user ?? opts.osUser);
   const agent = agentSocket(io.env, logger);
   if (opts.forwardAgent && !agent) logger.warn('-A: no ssh-agent to forward ($SSH_AUTH_SOCK is not set or not a socket)');
 
@@ -81,6 +74,8 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     const first = opts.forwardOnly ? watch(conn.client, opened) : undefined;
     const slot = first ? new ClientSlot() : undefined;
     slot?.set(conn.client);
+    const remoteForwards = await startRemoteForwards(conn.client, remote, logger);
+    if (settled.stdio) return await forwardStdio(conn.client, settled.stdio, io);
     if (local.length > 0 || dynamic.length > 0) {
       forwarding = await startForwarding(slot ? slot.get : conn.client, local, dynamic, logger);
       for (const f of forwarding.forwards) {
@@ -98,7 +93,9 @@ export async function runSsh(input: RunSshInput): Promise<number> {
           // A fresh key each time (a pushed key is accepted for 60 s only); an -i key is reused.
           connect: async () => {
             const k = opts.identity ? key : await clientKey(opts, io);
-            return (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
+            const next = (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
+            await startRemoteForwards(next, remoteForwards.map((f) => ({ ...f.spec, bindPort: f.port })), logger);
+            return next;
           },
         });
         // Stopped by a signal: what OpenSSH says and does (its exit status is then 255).
@@ -110,7 +107,9 @@ export async function runSsh(input: RunSshInput): Promise<number> {
     }
     const command = input.command.length > 0 ? joinCommand(input.command) : undefined;
     const pty = !opts.noTty && (Boolean(opts.tty) || (command === undefined && Boolean(io.stdin.isTTY)));
-    const status = await runRemote(conn.client, { command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss, escapeChar: opts.escapeChar });
+    const status = await runRemote(conn.client, {
+      command, pty, agentForward: Boolean(opts.forwardAgent && agent), io, logger, describeLoss, escapeChar: opts.escapeChar, env: settled.env,
+    });
     // As OpenSSH does after a terminal session, so the user knows they are back home.
     if (pty) logger.info(`Connection to ${target.instance.id} closed.`);
     return status;
