@@ -1,3 +1,4 @@
+// needs: openssl
 // The AWS API's https agent under AWS_CA_BUNDLE (src/net/ca-agent.ts): the bundle alone first,
 // roots + bundle only for a certificate the bundle does not verify. Real HTTPS servers with
 // throw-away CAs; the roots are a parameter of caTrust() so a test CA can stand in for a public one.

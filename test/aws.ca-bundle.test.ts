@@ -1,3 +1,4 @@
+// needs: openssl sshd
 // AWS_CA_BUNDLE for the AWS API calls themselves, without a proxy: the sandbox API behind a
 // TLS front whose certificate only the bundle trusts. eic builds one TLS context (Node's roots
 // plus the bundle) for all its API connections (aws/clients.ts); these tests hold it to the

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 // Discovery through the real AWS SDK against the sandbox, run as `eic proxy` processes: every
 // error a user can meet says what is wrong and what to do, and the options that skip calls do.
 import { after, before, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: openssl
 // connectTunnel() failures, each against a real server on loopback: a refused upgrade (status,
 // JSON Message, request id), an untrusted certificate, a handshake that never completes, a
 // refused TCP connection. No message, hint, cause or log line may carry the presigned URL.

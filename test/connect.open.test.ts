@@ -1,3 +1,4 @@
+// needs: openssl
 // connectTunnel() against a real TLS WebSocket server: what the upgrade request carries, that
 // extra CAs add to (not replace) the trust store, and that bytes the endpoint sends the moment
 // the tunnel opens are not lost before the caller attaches the relay.

@@ -1,3 +1,4 @@
+// needs: openssl
 // connectTunnel() through a real HTTP CONNECT proxy (the agent src/net/https-proxy.ts builds):
 // the extra CA still applies to the endpoint's TLS inside the proxy tunnel, bytes flow through
 // relay(), and a proxy refusal comes back as the agent's own EicError.

@@ -1,3 +1,4 @@
+// needs: openssl
 // The tunnel's TLS trust with extra CAs (AWS_CA_BUNDLE): the extra CAs alone are tried first
 // (a context of ~140 roots costs ~35 ms to build), and the roots + extra store only when they
 // do not verify the endpoint. Against a real TLS WebSocket server with throw-away CAs.

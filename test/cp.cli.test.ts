@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic cp` as a real process against the sandbox (real EICE WebSocket, SendSSHPublicKey, real
  * OpenSSH sshd serving SFTP): a tree up and back down with SHA-256 and mode checks, several

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * The copy engine (src/sftp) over ssh2's SFTP to a sandbox instance's real OpenSSH sshd:
  * a tree up and back down with SHA-256 and mode checks, -p times, scp's destination rules,

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic cp` failures as a real process against the sandbox: each one a single line that names
  * the path, a non-zero exit, and what was copied before it left in place. A tunnel dropped

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic cp`'s progress bar: drawn on stderr when it is a terminal (run under `script`, which
  * gives the process a pty), absent with -q, and absent when stderr is a pipe: stderr stays empty.

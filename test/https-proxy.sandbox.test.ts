@@ -1,3 +1,4 @@
+// needs: openssl
 // End to end through an HTTPS proxy: `eic ssh` to a sandbox instance (real sshd) with
 // HTTPS_PROXY set sends its OpenTunnel WebSocket through the CONNECT proxy, NO_PROXY sends it
 // direct, and the AWS SDK calls of `eic list` go through the proxy too (the sandbox API behind

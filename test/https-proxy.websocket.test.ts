@@ -1,3 +1,4 @@
+// needs: openssl
 // A real WSS connection carried by a real CONNECT proxy (both on loopback), through the agent
 // proxyAgentFor() returns: CONNECTs counted, Basic credentials sent, SNI is the target name,
 // NO_PROXY bypasses, and proxy refusals become EicErrors with hints.

@@ -1,3 +1,4 @@
+// needs: sshd ssh-keygen
 /**
  * Client keys: the in-memory session key and `-i FILE` in the formats people have (OpenSSH,
  * PEM, PKCS#8; ed25519, ecdsa, rsa; encrypted or not), made by the real ssh-keygen and

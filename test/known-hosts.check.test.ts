@@ -1,3 +1,4 @@
+// needs: ssh-keygen
 /**
  * eic's known_hosts handling, checked against OpenSSH's own tools: entries eic writes are
  * found by `ssh-keygen -F`, entries hashed by `ssh-keygen -H` are matched by eic, and the

@@ -1,3 +1,4 @@
+// needs: openssl
 // `eic list` against the sandbox, as a real process (piped: TSV; --json) and in-process with a
 // terminal-like stdout (aligned table, colour unless NO_COLOR). The API calls are recorded: one
 // DescribeInstances and one DescribeInstanceConnectEndpoints whatever the number of VPCs.

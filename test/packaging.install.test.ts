@@ -1,3 +1,4 @@
+// needs: make g++ python3
 // The published shape: `npm pack` holds the built CLI and nothing of the tests, and
 // `npm install -g --prefix DIR ./eic-*.tgz` gives a DIR/bin/eic that works from any directory.
 // (Packed with --ignore-scripts from the build the test run already made: prepack would run

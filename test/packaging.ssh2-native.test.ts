@@ -1,3 +1,4 @@
+// needs: make g++ python3
 // ssh2 is bundled (its ~40 CommonJS files cost ~30 ms to load one by one), but what it finds
 // next to its own files must still be found: its native binding (the fast ciphers; ssh2 falls
 // back to slower JS ones in silence without it) and cpu-features. The bundle chunk that holds

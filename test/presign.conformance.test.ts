@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { presignOpenTunnel } from '../src/tunnel/presign.js';
 import { canonicalQuery, signature } from '../src/aws/sigv4.js';
-import { sharedPath } from './helpers/paths.js';
+import { fixturePath } from './helpers/paths.js';
 
-const vector = JSON.parse(readFileSync(sharedPath('conformance/opentunnel-presign.json'), 'utf8'));
+const vector = JSON.parse(readFileSync(fixturePath('opentunnel-presign.json'), 'utf8'));
 
 function sign(extra: Partial<Parameters<typeof presignOpenTunnel>[0]> = {}) {
   return presignOpenTunnel({

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 // `eic proxy` honours HTTPS_PROXY for the tunnel WebSocket (an HTTP CONNECT proxy on loopback)
 // and NO_PROXY to bypass it; TLS to the endpoint is still verified end to end through it.
 import { after, before, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 // `eic proxy --push-key`: plain ssh with the user's own key works through the ProxyCommand
 // because eic pushes the public key (SendSSHPublicKey) while the tunnel opens.
 import { after, before, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 // `eic proxy` as OpenSSH's ProxyCommand against the sandbox (real sshd, real TLS, real ssh):
 // commands run, targets by id and by Name, several sessions at once, 64 MiB each way intact.
 import { after, before, test } from 'node:test';

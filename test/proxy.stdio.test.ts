@@ -1,3 +1,4 @@
+// needs: openssl sshd
 // `eic proxy`'s contract with ssh: tunnel bytes only on stdout, stdin EOF ends the tunnel and
 // exits 0, a tunnel failure exits 255 with its reason, and a terminal on stdin is refused.
 import { after, before, test } from 'node:test';

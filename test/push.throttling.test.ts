@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * SendSSHPublicKey throttled or unavailable (sandbox API faults), through eic's real SDK client
  * and its standard retries: a couple of throttled calls are retried and the key is pushed; a

@@ -1,3 +1,4 @@
+// needs: openssl
 // relay() over a real TLS WebSocket and a real loopback TCP connection, in every close order:
 // who ends first, how the endpoint ends (1000, an error code, a text frame, a TCP drop), local
 // failures, keep-alive. Frames the client sends are read off the wire and checked each time.

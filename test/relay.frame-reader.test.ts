@@ -1,3 +1,4 @@
+// needs: openssl
 // The inbound frame reader (src/tunnel/frame-reader.ts) against a hand-written WebSocket
 // endpoint over real TLS: the server side writes raw frames, one TLS record per write, so
 // headers and payloads arrive split at every boundary. Each case runs twice: through

@@ -1,3 +1,4 @@
+// needs: openssl
 // tunnelStream(): the tunnel as a Duplex (what ssh2 gets as `sock`), over real TLS. Same rules
 // as relay(): exact bytes both ways, frames within limits, backpressure through the stream,
 // end() closes with 1000, endpoint failures destroy the stream with the EicError.

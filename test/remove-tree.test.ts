@@ -31,13 +31,16 @@ test('a directory another process keeps writing into is removed once the writes 
   let out = '';
   writer.stdout.on('data', (d: Buffer) => { out += d; });
   while (!existsSync(dir) || readdirSync(dir).length < 3) await sleep(5);
+  const before = readdirSync(dir).length;
 
   removeTree(dir);
 
   assert.equal(existsSync(dir), false);
   await once(writer, 'exit');
   const { made } = JSON.parse(out) as { made: number };
-  assert.ok(made > 100, `the writer wrote into the directory while it was being removed (${made} files)`);
+  // On a loaded machine the writer may make only a few files in its time: what matters is that it
+  // went on writing once the removal had begun.
+  assert.ok(made > before, `the writer wrote into the directory while it was being removed (${made} files, ${before} before)`);
 });
 
 test('an error that another pass cannot mend is thrown at once', () => {

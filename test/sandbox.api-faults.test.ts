@@ -1,3 +1,4 @@
+// needs: openssl
 /**
  * API fault injection in the sandbox: the next N SendSSHPublicKey calls fail with the injected
  * AWS error (type, HTTP status, message), as the real SDK sees it with retries off; no key is

@@ -1,3 +1,4 @@
+// needs: openssl pgrep
 /**
  * `eic sandbox` as a real process, the way other tools drive it: the --write-env file appears
  * once the sandbox is ready, its exports work as is in a fresh process (CA via AWS_CA_BUNDLE,
@@ -16,6 +17,7 @@ import { servedInstances } from '../src/sandbox/instances.js';
 import { descendants } from '../src/sandbox/proc-tree.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { stopProcess } from './helpers/stop-process.js';
+import { needs } from './helpers/tools.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +85,7 @@ ws.once('message', (d) => { process.stdout.write(ep.DnsName + ' ' + d.toString()
 `;
 
 describe('eic sandbox (the command)', () => {
-  it('--write-env: the file appears when ready, works in a fresh process, and SIGTERM leaves nothing behind', async () => {
+  it('--write-env: the file appears when ready, works in a fresh process, and SIGTERM leaves nothing behind', needs('sshd', 'ssh', 'ssh-keygen'), async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eic-sandbox-cli-'));
     const envFile = join(dir, 'sandbox.env');
     const proc = startCli(['--write-env', envFile, '--credentials', 'AKIACLITEST000000001:cli/secret']);

@@ -1,3 +1,4 @@
+// needs: openssl pgrep
 /**
  * A program that starts sandboxes and is then killed by a signal it does not handle (a test
  * runner's timeout, say) still leaves no sshd and no work directory behind, even with two

@@ -1,3 +1,4 @@
+// needs: ssh ssh-keygen
 /**
  * The in-process SSH server the sandbox uses only where the real sshd cannot run, checked with
  * the real OpenSSH client: a pushed key logs in and runs a command (output, exit status), an

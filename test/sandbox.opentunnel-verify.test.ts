@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { verifyOpenTunnel, SIGNATURE_MISMATCH, INVALID_TOKEN, type VerifyInput } from '../src/sandbox/opentunnel-verify.js';
 import { presignOpenTunnel, type OpenTunnelParams } from '../src/tunnel/presign.js';
-import { sharedPath } from './helpers/paths.js';
+import { fixturePath } from './helpers/paths.js';
 
-const vector = JSON.parse(readFileSync(sharedPath('conformance/opentunnel-presign.json'), 'utf8'));
+const vector = JSON.parse(readFileSync(fixturePath('opentunnel-presign.json'), 'utf8'));
 const vectorTime = new Date(vector.time);
 const creds = [vector.credentials];
 

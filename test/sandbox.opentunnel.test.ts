@@ -1,3 +1,4 @@
+// needs: openssl
 /**
  * The sandbox's OpenTunnel endpoint over real TLS and WebSockets, reached the way a client
  * reaches it (presign + ws), relaying to the instance's real sshd: what it accepts, what it

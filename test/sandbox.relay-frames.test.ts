@@ -1,3 +1,4 @@
+// needs: openssl
 /**
  * The sandbox's download path (instance TCP -> frames built in place by frame-writer.ts, written
  * straight to the TLS socket): headers as ws itself would build them, every length class on the

@@ -1,3 +1,4 @@
+// needs: openssl
 /**
  * The EICE endpoint's relay on its own, over real TLS and WebSockets to a TCP target we control
  * (the sandbox's sshd cannot echo): bytes arrive intact both ways in frames of at most 64 KiB,

@@ -1,3 +1,4 @@
+// needs: openssl ssh ssh-keygen
 /**
  * The whole sandbox path with real parts: a key pushed with the AWS SDK's SendSSHPublicKey lets
  * the real OpenSSH `ssh` log in through the OpenTunnel endpoint to the instance's real sshd

@@ -1,3 +1,4 @@
+// needs: openssl
 /**
  * The sandbox's TLS and addressing: by default the generated certificate is valid for
  * localhost, 127.0.0.1 and ::1, and the endpoint answers on both loopback families; with

@@ -13,6 +13,7 @@ import { silentLogger } from '../src/log.js';
 import { parseDynamicForward, startForwarding, type Forwarding } from '../src/ssh/forwarding.js';
 import { freePort } from './helpers/sshd.js';
 import { directSsh, type DirectSsh } from './helpers/ssh-direct.js';
+import { needs } from './helpers/tools.js';
 
 const run = promisify(execFile);
 
@@ -52,7 +53,7 @@ describe('-D spec parsing', () => {
   });
 });
 
-describe('-D SOCKS5 through a real sshd', () => {
+describe('-D SOCKS5 through a real sshd', needs('sshd', 'ssh-keygen', 'curl'), () => {
   let ssh: DirectSsh;
   let fwd: Forwarding;
   let socksPort: number;

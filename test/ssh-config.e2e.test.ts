@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen scp rsync
 // The block `eic ssh-config` prints, used as is by the real OpenSSH tools: with only the
 // user's own key pair and IAM (the sandbox's credentials), `ssh`, `scp` and `rsync -e ssh`
 // reach an instance by id and by Name, because its ProxyCommand (`eic proxy --push-key`)

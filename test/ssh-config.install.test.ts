@@ -1,3 +1,4 @@
+// needs: ssh
 // `eic ssh-config --install` run as a real process (with --no-names: no AWS involved): a
 // missing ~/.ssh is created 0700 with a 0600 config; the user's entries survive; the block goes
 // above a catch-all Host *; a second install changes nothing; a changed block replaces only

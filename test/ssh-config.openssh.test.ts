@@ -1,3 +1,4 @@
+// needs: ssh
 // The generated block as the real OpenSSH client reads it (`ssh -G -F file host`): which User,
 // ProxyCommand and HostKeyAlias each kind of host gets, and that a Name block wins over i-*.
 import { test } from 'node:test';

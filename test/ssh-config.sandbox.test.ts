@@ -1,3 +1,4 @@
+// needs: openssl ssh
 // `eic ssh-config` with instance names from the sandbox: one Host block per uniquely named
 // running instance (HostKeyAlias and ProxyCommand naming its id), shared or unusable Names
 // skipped with a warning, stopped ones left out; the ProxyCommand starts this very eic by its

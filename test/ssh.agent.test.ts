@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen ssh-agent ssh-add
 /**
  * ssh-agent support with a real ssh-agent, through the sandbox: keys in the agent
  * ($SSH_AUTH_SOCK) authenticate when the offered key does not, and -A forwards the agent so

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic ssh <target> -- command` as a real process against the sandbox (real EICE WebSocket,
  * real SendSSHPublicKey, real OpenSSH sshd): output and exit status, stderr kept apart,

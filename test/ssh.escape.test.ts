@@ -1,3 +1,4 @@
+// needs: openssl sshd tmux
 /**
  * OpenSSH's escape sequences in a real terminal (tmux) on the sandbox's real sshd and shell:
  * `~?` lists the escapes, `~~` sends one `~`, `~.` after a newline disconnects (exit 255, the

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh-keygen
 /**
  * -L over one ssh connection to a real sshd: many local connections, each its own channel,
  * reach a TCP service on the instance side intact; half-close works both ways; a refused

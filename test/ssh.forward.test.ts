@@ -1,3 +1,4 @@
+// needs: openssl sshd curl
 /**
  * `eic ssh -N -L … -D …` as a real process through the sandbox: 50 concurrent connections to
  * a TCP service on the instance side over -L, intact; curl --socks5-hostname to an HTTP server

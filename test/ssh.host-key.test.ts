@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * Host key pinning by instance id, end to end through the sandbox: first contact records the
  * key (fingerprint printed, as OpenSSH's SHA256:…), the next connection matches it, a rotated

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh-keygen
 /**
  * `-i FILE --push`, and the 60 s window of a pushed key: the key works right after the push;
  * a key pushed under a window shortened to 1 s is refused with a clear message once the

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic ssh <target> -- command` with a lot of output, as a real process against the sandbox:
  * every byte intact (SHA-256) whether stdout is a pipe or a file, and a slow reader of the

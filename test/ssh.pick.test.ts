@@ -1,3 +1,4 @@
+// needs: openssl sshd tmux
 /**
  * Choosing the instance, through the sandbox: without a terminal, no target and an ambiguous
  * Name tag fail with what to do (and the list); on a terminal (tmux), `eic ssh` offers a

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * SendSSHPublicKey through the real SDK against the sandbox's Instance Connect API: a key is
  * accepted for the instance and user, and each refusal becomes an EicError that names the

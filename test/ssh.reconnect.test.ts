@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic ssh -N -L` as a real process through the sandbox when its tunnel ends: after the
  * endpoint's maxTunnelDuration or a dropped connection it reconnects and the same local port

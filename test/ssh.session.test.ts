@@ -1,3 +1,4 @@
+// needs: sshd ssh-keygen
 /**
  * The ssh modules against a real OpenSSH sshd over a plain TCP socket: the session key
  * authenticates, a command's stdout, stderr and exit status come back apart, stdin reaches

@@ -1,3 +1,4 @@
+// needs: openssl sshd tmux pgrep
 /**
  * The interactive shell, driven in a real terminal (tmux) through the sandbox: a prompt
  * appears, the local terminal is raw during the session, TERM and the window size reach the

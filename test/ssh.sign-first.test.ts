@@ -1,3 +1,4 @@
+// needs: sshd ssh-keygen
 // Public-key authentication sends the signed request at once (sign-first.ts): one round trip
 // and, on EC2 Instance Connect, one run of sshd's AuthorizedKeysCommand instead of two. An
 // ssh2 server on loopback records each publickey request eic's client makes, with or without

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * How a session ends when eic did not end it, through the sandbox: the tunnel's
  * maxTunnelDuration closing an interactive-length command is reported as such (exit 255),

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 /**
  * `eic tunnel` across tunnel expiries (sandbox, real sshd and ssh): a connection whose tunnel
  * reaches --max-tunnel-duration ends alone, with a line saying why, and the listener keeps

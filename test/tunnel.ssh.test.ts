@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 // `eic tunnel` against the sandbox: real ssh through the local port (several at once, 64 MiB
 // each way), the per-connection log lines, the connection limit, failures of one connection
 // that leave the listener serving, a port in use, and a clean stop on SIGTERM.

@@ -1,7 +1,7 @@
 /**
  * SigV4 query signing (presigned GET), as EICE's OpenTunnel expects it. Shared by the client
  * (presign.ts) and the sandbox's verifier, and pinned by the conformance vector in
- * ../shared/conformance/opentunnel-presign.json.
+ * test/fixtures/opentunnel-presign.json (the AWS CLI's own).
  *
  * Two details differ from what a generic presigner might do, and both matter: the payload
  * hash is the SHA-256 of the empty string (not UNSIGNED-PAYLOAD), and the only signed header

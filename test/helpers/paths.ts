@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (tests run from dist/test/…). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** A file in ../shared (CI lays a copy of shared/ beside the clone). */
-export function sharedPath(rel: string): string {
-  const p = join(repoRoot, '..', 'shared', rel);
-  if (!existsSync(p)) throw new Error(`missing ${p}: the shared/ folder must sit beside the repository`);
+/** A file in test/fixtures/ (tests read nothing outside the repository). */
+export function fixturePath(name: string): string {
+  const p = join(repoRoot, 'test', 'fixtures', name);
+  if (!existsSync(p)) throw new Error(`missing test fixture ${p}`);
   return p;
 }
 
