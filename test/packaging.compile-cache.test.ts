@@ -1,15 +1,18 @@
 // The bundle's chunks compile with a V8 code cache kept in the user's cache directory
 // (src/boot/compile-cache.ts): made by the first run, taken by the next, never taken from a
-// directory others can write to, and off with EIC_COMPILE_CACHE=0. A probe in the child wraps
-// vm.Script to see, for every chunk compiled through the cache, whether V8 got cached data and
-// whether it took it.
+// directory others can write to, and off with EIC_COMPILE_CACHE=0. Where Node has its own cache
+// (module.enableCompileCache, Node >= 22.1) that one is used and nothing is patched; Node says
+// what it did with each module when NODE_DEBUG_NATIVE=COMPILE_CACHE. On Node 20 a probe in the
+// child wraps vm.Script to see, for every chunk compiled through eic's own cache, whether V8 got
+// cached data and whether it took it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import Module from 'node:module';
+import { basename, join } from 'node:path';
 import { compileCacheDir } from '../src/boot/compile-cache.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { withProbe } from './helpers/preload-probe.js';
@@ -30,16 +33,38 @@ vm.Script = class extends Script {
 
 interface Compiled { chunk: string; cached: boolean; rejected: boolean }
 
-/** Run `eic --help` with XDG_CACHE_HOME=`cacheHome`; what the probe saw of the chunks' compiling. */
+/** Node's own code cache is there (and so used rather than eic's). */
+const nodeCache = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+/** What Node's debug output says of each chunk: "cache for [CommonJS] <file> was accepted" etc. */
+function nodeCacheLines(stderr: string): Compiled[] {
+  const seen: Compiled[] = [];
+  for (const m of stderr.matchAll(/^\[compile cache\] (?:V8 code )?cache for (?:CommonJS )?(\S+) was (accepted|rejected|not initialized)/gm)) {
+    if (m[1].includes('/dist/bundle/')) seen.push({ chunk: basename(m[1]), cached: m[2] !== 'not initialized', rejected: m[2] === 'rejected' });
+  }
+  return seen;
+}
+
+/**
+ * Run `eic --help` with XDG_CACHE_HOME=`cacheHome`; what was seen of the chunks' compiling, and
+ * whether Module.prototype._compile was still Node's own at exit.
+ */
 async function helpRun(cacheHome: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Compiled[]> {
-  const { result, report } = await withProbe(RECORD_SCRIPTS, 'JSON.stringify(seen)', (nodeOptions) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [eicBin, '--help'], { env: { ...process.env, XDG_CACHE_HOME: cacheHome, NODE_OPTIONS: nodeOptions, ...extraEnv } },
+  const setup = `${RECORD_SCRIPTS}\nconst compileBefore = require('node:module').prototype._compile;`;
+  const report = 'JSON.stringify({ seen, patched: require("node:module").prototype._compile !== compileBefore })';
+  const debug = nodeCache ? { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } : {};
+  const { result, report: text } = await withProbe(setup, report, (nodeOptions) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [eicBin, '--help'], { env: { ...process.env, XDG_CACHE_HOME: cacheHome, NODE_OPTIONS: nodeOptions, ...debug, ...extraEnv } },
       (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stdout, stderr }));
   }));
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^Usage: eic/);
-  assert.equal(result.stderr, '');
-  return JSON.parse(report) as Compiled[];
+  assert.equal(result.stderr.replace(/^\[compile cache\].*\n/gm, ''), '');
+  const { seen, patched } = JSON.parse(text) as { seen: Compiled[]; patched: boolean };
+  if (!nodeCache) return seen;
+  assert.deepEqual(seen, [], 'no chunk compiled through vm.Script where Node has its own cache');
+  assert.equal(patched, false, 'Module.prototype._compile left alone where Node has its own cache');
+  return nodeCacheLines(result.stderr);
 }
 
 /** The chunk a cache file is for (`<chunk>.<sha256 prefix>.v8`). */
@@ -60,16 +85,20 @@ test('the first run leaves a code cache for each chunk it compiled; the next run
   const first = await helpRun(home);
   assert.ok(first.some((c) => c.chunk === 'main.cjs'), JSON.stringify(first));
   assert.ok(first.every((c) => !c.cached), 'nothing to take yet');
-  assert.deepEqual(readdirSync(dir).map(chunkOf).sort(), first.map((c) => c.chunk).sort());
   assert.equal(statSync(dir).mode & 0o777, 0o700);
-  for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  if (nodeCache) {
+    assert.ok(readdirSync(dir).length > 0, "Node's cache is in eic's directory");
+  } else {
+    assert.deepEqual(readdirSync(dir).map(chunkOf).sort(), first.map((c) => c.chunk).sort());
+    for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  }
 
   const second = await helpRun(home);
   assert.deepEqual(second.map((c) => c.chunk).sort(), first.map((c) => c.chunk).sort());
   assert.ok(second.every((c) => c.cached && !c.rejected), JSON.stringify(second));
 }));
 
-test('a damaged cache file is turned down by V8, the chunk compiles afresh, and the file is made again', withCacheHome(async (home, dir) => {
+test('a damaged cache file is turned down by V8, the chunk compiles afresh, and the file is made again', { skip: nodeCache && "Node's own cache is used here, and its files are Node's" }, withCacheHome(async (home, dir) => {
   await helpRun(home);
   const main = readdirSync(dir).find((f) => chunkOf(f) === 'main.cjs')!;
   writeFileSync(join(dir, main), Buffer.from('not a code cache'));

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers/paths.js';
+import { KNOWN_FLAGS, knownFlag, tuneV8 } from '../src/boot/v8-tuning.js';
 
 /** V8's regexp trace lines of a fresh node running `script` (ESM), split at the line MARK. */
 function trace(script: string): { before: string[]; after: string[] } {
@@ -47,4 +48,21 @@ test('tuneV8 compiles the IPv6 pattern to machine code at once and restores the 
   assert.ok(t.before.some((l) => l.includes('native code size')), t.before.join('\n'));
   // The pattern made after tuneV8 is interpreted first and tiered up: V8's default again.
   assert.equal(t.after.filter((l) => l.includes('needs tier-up compilation')).length, 1, t.after.join('\n'));
+});
+
+test('each V8 flag tuneV8 sets exists in the V8 of the Node running the tests, as its table says', () => {
+  const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+  for (const flag of Object.keys(KNOWN_FLAGS)) {
+    if (knownFlag(flag)) assert.match(options, new RegExp(`^\\s+--${flag} `, 'm'), `--${flag} on V8 ${process.versions.v8}`);
+  }
+});
+
+test('on a V8 whose flags are not known, tuneV8 sets none (V8 would print "unrecognized flag")', () => {
+  const flagsSet = (v8Version: string) => {
+    const set: string[] = [];
+    tuneV8({ setFlagsFromString: (f: string) => { set.push(f); } }, v8Version);
+    return set;
+  };
+  assert.deepEqual(flagsSet('99.1.0.0-node.1'), []);
+  assert.deepEqual(flagsSet('12.4.254.21-node.57'), ['--semi-space-growth-factor=1', '--no-regexp-tier-up', '--regexp-tier-up']);
 });

@@ -1,6 +1,7 @@
 /**
- * A V8 code cache for the bundle's chunks, kept per user on disk (Node 20 has none of its own:
- * `module.enableCompileCache` came with Node 22).
+ * A V8 code cache for the bundle's chunks, kept per user on disk. Where Node has one of its own
+ * (`module.enableCompileCache`, Node 22.1 on) it is used, in eic's cache directory, and nothing
+ * is patched; on Node 20 eic keeps its own, below.
  *
  * Why: compiling the ~40 chunks `eic ssh` loads (1.1 MB) is the largest single cost of its
  * start-up, ~50 ms, plus the functions V8 compiles lazily as they first run. With the code V8
@@ -8,9 +9,9 @@
  * of CPU (25 alternating pairs against one sandbox). The first run of each eic version on a
  * machine pays the full price and leaves the cache behind.
  *
- * How: the bundle's chunks are CommonJS, so Node compiles each through Module.prototype._compile;
- * for files of the bundle only, that is done here with vm.Script and the cached data of an
- * earlier run. At exit (or after 2 s, for a process that runs on), the chunks that had none (or
+ * How (Node 20): the bundle's chunks are CommonJS, so Node compiles each through
+ * Module.prototype._compile; for files of the bundle only, that is done here with vm.Script and
+ * the cached data of an earlier run. At exit (or after 2 s, for a process that runs on), the chunks that had none (or
  * whose cache V8 turned down: another Node, other flags) get one, made then so that it holds
  * what the run compiled lazily too.
  *
@@ -20,8 +21,9 @@
  * as well, from the sha256 the build wrote to chunks.json beside the chunks; a chunk not listed
  * there, or not of the listed length, compiles without a cache. Nor does V8 check who wrote a
  * cache: it lives in the user's own cache directory and is used only when that directory belongs
- * to the user and nobody else can write to it. Files are written whole (a temporary file,
- * renamed), so a run beside another never reads half a file. Every failure here only means no
+ * to the user and nobody else can write to it (Node's own cache too: it checks the source's
+ * content, not who wrote the file). Files are written whole (a temporary file, renamed), so a
+ * run beside another never reads half a file. Every failure here only means no
  * cache. EIC_COMPILE_CACHE=0 turns it off.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,6 +38,13 @@ const FLUSH_AFTER_MS = 2000;
 /** What scripts/bundle.mjs writes to chunks.json for each chunk. */
 interface ChunkKey { sha256: string; length: number }
 type ChunkKeys = Record<string, ChunkKey>;
+
+/** Node's own code cache (module.enableCompileCache, Node >= 22.1; flushCompileCache, 22.10). */
+interface NodeCompileCache {
+  enableCompileCache?: (dir: string) => { status: number };
+  flushCompileCache?: () => void;
+  constants?: { compileCacheStatus?: Record<string, number> };
+}
 
 interface Compilable {
   exports: unknown;
@@ -81,6 +90,8 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
   } catch {
     return false;
   }
+  const node = Module as unknown as NodeCompileCache;
+  if (typeof node.enableCompileCache === 'function') return nodeCompileCache(node, cacheDir);
   let keys: ChunkKeys;
   try {
     keys = JSON.parse(readFileSync(join(bundleDir, 'chunks.json'), 'utf8')) as ChunkKeys;
@@ -132,6 +143,24 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
   };
   setTimeout(flush, FLUSH_AFTER_MS).unref();
   process.once('exit', flush);
+  return true;
+}
+
+/**
+ * Node's own cache in `cacheDir`: every module compiled from now on, keyed by its content. It is
+ * written at exit, and also once a process has been running a while (see FLUSH_AFTER_MS).
+ */
+function nodeCompileCache(node: NodeCompileCache, cacheDir: string): boolean {
+  try {
+    const { status } = node.enableCompileCache!(cacheDir);
+    const codes = node.constants?.compileCacheStatus ?? { ENABLED: 1 };
+    if (status !== codes.ENABLED) return false; // failed, off (NODE_DISABLE_COMPILE_CACHE), or NODE_COMPILE_CACHE chose
+  } catch {
+    return false;
+  }
+  if (typeof node.flushCompileCache === 'function') {
+    setTimeout(() => { try { node.flushCompileCache!(); } catch { /* next run's to write */ } }, FLUSH_AFTER_MS).unref();
+  }
   return true;
 }
 
