@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic cp` proves what it writes, as a real process against the sandbox's sshd: --resume
  * appends only to a partial file whose every byte equals the source's prefix (a byte changed in

@@ -7,13 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers/paths.js';
 import { removeTree } from '../src/remove-tree.js';
-import { TOOLS } from './helpers/tools.js';
+import { declaredNeeds, TOOLS, type Tool } from './helpers/tools.js';
 
 /** A directory of links to every tool found on PATH, except `without`. */
 function pathWithout(without: string): string {
@@ -29,6 +29,7 @@ function pathWithout(without: string): string {
 function env(path: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, PATH: path, ...extra };
   for (const k of ['CI', 'EIC_TEST_REQUIRE_TOOLS', 'EIC_SANDBOX_REQUIRE_SSHD']) if (!(k in extra)) delete e[k];
+  delete e.NODE_TEST_CONTEXT; // else the runner's own node --test reports to this one, not to stdout
   return e;
 }
 
@@ -82,4 +83,37 @@ test('needs() for one test: a skip with the reason, written down for the runner;
   } finally {
     removeTree(dir);
   }
+});
+
+/**
+ * What a test file's code shows it needs: the helpers that start a sandbox (openssl for its
+ * certificate; the real sshd when they require it), spawn OpenSSH, tmux, and so on.
+ */
+const MARKERS: Array<[Tool, RegExp]> = [
+  ['openssl', /\b(?:startSandbox|startSandboxCli|useSandboxCli|startCpWorld|startKeyedSandbox|makeCert|startWssEcho|testCert|startTestEndpoint|useTunnelEndpoint|generateSandboxTls)\(|'sandbox'/],
+  ['sshd', /requireSshd: true|\b(?:startSandboxCli|useSandboxCli|startCpWorld|startKeyedSandbox|startSshd|directSsh)\(/],
+  ['ssh', /(?:spawn|spawnSync|run|execFileSync)\('ssh'|'\/usr\/bin\/ssh'|\bsshClientKit\(/],
+  ['ssh-keygen', /'ssh-keygen'|\b(?:sshClientKit|startSshd|directSsh|startKeyedSandbox)\(/],
+  ...(['scp', 'ssh-agent', 'ssh-add', 'rsync', 'curl', 'pgrep'] as const).map((t): [Tool, RegExp] => [t, new RegExp(`\\('${t}'`)]),
+  ['tmux', /\btmuxTerminal\(|'tmux'/],
+];
+
+test("every test file declares the tools its code uses (// needs: …, or needs() for one test)", () => {
+  const missing: string[] = [];
+  for (const f of readdirSync(join(repoRoot, 'test')).filter((n) => n.endsWith('.test.ts') && n !== 'run-tests.tools.test.ts')) {
+    const source = readFileSync(join(repoRoot, 'test', f), 'utf8');
+    const declared = new Set<string>(declaredNeeds(source).tools);
+    for (const m of source.matchAll(/\bneeds\(([^)]*)\)/g)) for (const t of m[1].matchAll(/'([^']+)'/g)) declared.add(t[1]);
+    const lacking = MARKERS.filter(([tool, re]) => re.test(source) && !declared.has(tool)).map(([tool]) => tool);
+    if (lacking.length > 0) missing.push(`${f}: ${[...new Set(lacking)].join(' ')}`);
+  }
+  assert.deepEqual(missing, [], 'add these to a line "// needs: …" at the top of the file (test/helpers/tools.ts), so a machine without them skips the file');
+});
+
+test('--fast (npm run test:fast) leaves out the files marked "// tier: slow" and the packaging tests', () => {
+  const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', '--fast', 'keys.gc-deadlock', 'packaging.install', 'presign.conformance'],
+    { cwd: repoRoot, env: env(process.env.PATH ?? ''), encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /presign matches the AWS CLI conformance vector exactly/, 'presign.conformance ran');
+  assert.doesNotMatch(r.stdout, /npm install -g of the tarball|ed25519 key making/, 'the slow and packaging files did not');
 });

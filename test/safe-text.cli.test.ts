@@ -1,3 +1,4 @@
+// needs: openssl
 // Text from AWS never reaches a terminal or a file with control characters in it: a sandbox
 // instance whose Name tag holds ESC sequences, a newline, a tab and a C1 CSI goes through
 // piped `eic list` (TSV), `eic ssh-config` and an AWS error message, each as a real process.

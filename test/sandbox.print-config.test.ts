@@ -1,3 +1,4 @@
+// needs: openssl
 // `eic sandbox --print-config`: the built-in world as JSON on stdout, exit 0, nothing started;
 // the output is a valid --config file (it loads back to the very same world).
 import { test } from 'node:test';

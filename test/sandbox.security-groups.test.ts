@@ -1,3 +1,4 @@
+// needs: openssl
 // The sandbox's security groups: DescribeSecurityGroups through the real SDK (ids, filters,
 // EC2's shapes and errors), the groups instances and endpoints carry, and the tunnel that opens
 // and then closes with 1011 "Unable to connect to target" when the endpoint's egress or the

@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * SIGHUP (a closed terminal, an ended ssh session), SIGTERM and SIGINT stop every long-running
  * command alike, as real processes against the sandbox: each cleans up, says in one line what

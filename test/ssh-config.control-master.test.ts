@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 // Connection sharing in the block `eic ssh-config --install` writes, used by the real OpenSSH
 // client: the first `ssh <id>` opens one tunnel and leaves a master behind (ControlPersist);
 // a second ssh runs over it with no AWS call at all (no lookup, no key push) and no second

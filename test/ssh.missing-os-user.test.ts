@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * An OS user the instance does not have: EC2 Instance Connect accepts the key push anyway
  * (aws-cli #6896, and so does the sandbox), and the real sshd then refuses the login. eic ssh

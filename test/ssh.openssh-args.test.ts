@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * `eic ssh` reads its command line as OpenSSH does, through the real CLI against the sandbox:
  * options, the destination, then the remote command as typed (dash-arguments included), the

@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 /**
  * The forwards OpenSSH users type, through the real CLI and the sandbox's sshd: -W as the
  * ProxyCommand of the real ssh client, reaching a second instance through the first (the way

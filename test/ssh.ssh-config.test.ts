@@ -1,3 +1,4 @@
+// needs: openssl sshd ssh ssh-keygen
 /**
  * `eic ssh` honours ~/.ssh/config (or -F) and -o as OpenSSH does, through the real CLI against
  * the sandbox's sshd: HostName naming an instance, the command line over -o over the file,
