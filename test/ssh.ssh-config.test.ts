@@ -98,6 +98,29 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
     assert.match(plain.stderr, /handshake done .*compression none\)/);
   });
 
+  it('RequestTTY, SendEnv, Ciphers, MACs and a LocalForward from the file take effect', async () => {
+    const more = join(cli.home.home, 'more-config');
+    writeFileSync(more, `Host more\n    HostName ${cli.id}\n    User ec2-user\n    RequestTTY force\n    SendEnv LC_EIC_*\n`
+      + '    Ciphers aes256-ctr\n    MACs hmac-sha2-512\n');
+    const r = await runEic(['ssh', '-v', '-F', more, 'more', 'tty; echo "sent=$LC_EIC_SENT"'], { ...cli.env, LC_EIC_SENT: 'from-here' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^\/dev\/pts\/\d+\r\nsent=from-here\r\n$/);
+    assert.match(r.stderr, /handshake done .*, aes256-ctr hmac-sha2-512, compression none\)/);
+    writeFileSync(more, `Host more\n    HostName ${cli.id}\n    LocalForward 99999 db:5432\n`);
+    const bad = await runEic(['ssh', '-F', more, 'more', 'true'], cli.env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /bad -L "99999:db:5432"/);
+  });
+
+  it('UserKnownHostsFile and StrictHostKeyChecking from -o: a key not in that file is refused', async () => {
+    const empty = join(cli.home.home, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const r = await runEic(['ssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'StrictHostKeyChecking=yes', cli.id, 'echo', 'never'], cli.env);
+    assert.equal(r.code, 255);
+    assert.equal(r.stdout.length, 0);
+    assert.match(r.stderr, /host key/i);
+  });
+
   it('IdentityFile: the key is offered (and pushed); a missing one is passed over with a warning', async () => {
     const kit = sshClientKit(cli.sb);
     try {

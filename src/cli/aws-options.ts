@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
+import { ALLOWED_REMOTE_PORTS } from '../eice.js';
 import type { TargetOptions } from '../target/options.js';
 
 export type AwsCliOptions = TargetOptions;
@@ -14,6 +15,20 @@ export function intInRange(min: number, max: number, what: string): (value: stri
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/**
+ * A port on the instance: the endpoint opens tunnels to 22 and 3389 only, so any other is
+ * refused here, before any AWS call, rather than by the endpoint after them.
+ */
+export function endpointPort(what: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !ALLOWED_REMOTE_PORTS.includes(n)) {
+      throw new InvalidArgumentError(`${what} ${value}: the endpoint only reaches ports ${ALLOWED_REMOTE_PORTS.join(' and ')} (other ports: eic ssh -L)`);
     }
     return n;
   };

@@ -6,11 +6,10 @@
  * the listener and its tunnels, says so and exits 128+signal, as a shell reports a death by that
  * signal: a script can tell a stop from a failure (1, 255).
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ALLOWED_REMOTE_PORTS } from '../eice.js';
+import { Option, type Command } from 'commander';
 import { usageError } from '../errors.js';
 import { signalStatus, watchStopSignals } from '../stop-signals.js';
-import { addAwsOptions, intInRange, type AwsCliOptions } from './aws-options.js';
+import { addAwsOptions, endpointPort, intInRange, type AwsCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
 import type { TunnelTarget } from '../target/discover.js';
 
@@ -27,21 +26,12 @@ export interface TunnelCliOptions extends AwsCliOptions {
   osUser: string;
 }
 
-/** The endpoint refuses every other port; say so before any AWS call rather than after. */
-function remotePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !ALLOWED_REMOTE_PORTS.includes(n)) {
-    throw new InvalidArgumentError(`the endpoint only reaches ports ${ALLOWED_REMOTE_PORTS.join(' and ')} (for other ports: eic ssh -L)`);
-  }
-  return n;
-}
-
 export function registerTunnel(program: Command, ctx: CommandContext): void {
   const cmd = program.command('tunnel')
     .description('forward a local TCP port to an instance\'s port (22 or 3389), one tunnel per connection')
     .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
     .requiredOption('--local-port <port>', 'local port to listen on (0 picks a free one)', intInRange(0, 65535, '--local-port'))
-    .addOption(new Option('--remote-port <port>', 'port on the instance: 22 or 3389').default(22).argParser(remotePort))
+    .addOption(new Option('--remote-port <port>', 'port on the instance: 22 or 3389').default(22).argParser(endpointPort('--remote-port')))
     .option('--bind <address>', 'local address to listen on', '127.0.0.1')
     .addOption(new Option('--max-connections <n>', `tunnels open at once (the endpoint allows ${SERVICE_MAX_CONNECTIONS} for everyone)`)
       .default(10).argParser(intInRange(1, 1_000_000, '--max-connections')))

@@ -3,7 +3,7 @@
  * `eic ssh`. Only commander and light helpers load here; run.ts is imported in the action.
  */
 import { Option, type Command } from 'commander';
-import { addAwsOptions, intInRange } from '../aws-options.js';
+import { addAwsOptions, endpointPort } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import { addSessionOptions } from '../session-options.js';
 import type { CpCliOptions } from './options.js';
@@ -37,7 +37,7 @@ export function registerCp(program: Command, ctx: CommandContext): void {
     .option('--resume', 'append to partial files left by a failed copy (when they match the source)')
     .option('--verify', 'compare SHA-256 of each source and its copy after copying')
     .addOption(new Option('-u, --os-user <user>', 'OS user to log in as').default('ec2-user'))
-    .addOption(new Option('-P, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
+    .addOption(new Option('-P, --port <port>', 'sshd port on the instance').default(22).argParser(endpointPort('-P')))
     .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')
     .option('--push', 'push the public half of the -i key with SendSSHPublicKey first')
     .addHelpText('after', HELP_AFTER);

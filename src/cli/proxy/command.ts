@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
-import { addAwsOptions, intInRange, type AwsCliOptions } from '../aws-options.js';
+import { addAwsOptions, endpointPort, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import { signalStatus, watchStopSignals } from '../../stop-signals.js';
 
@@ -27,7 +27,7 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
   const cmd = program.command('proxy')
     .description('relay stdin/stdout to an instance\'s port (for ssh ProxyCommand)')
     .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
-    .argument('[port]', 'remote port: 22 (default) or 3389', intInRange(1, 65535, 'port'))
+    .argument('[port]', 'remote port: 22 (default) or 3389', endpointPort('port'))
     .option('--push-key', 'push your public key (~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) with SendSSHPublicKey first')
     .option('--public-key <file>', 'the public key file to push (implies --push-key)')
     .option('--os-user <user>', 'the OS user the pushed key is for (in ssh_config: %r)', 'ec2-user');

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_ESCAPE_CHAR, parseEscapeChar } from '../../ssh/escape.js';
-import { addAwsOptions, intInRange } from '../aws-options.js';
+import { addAwsOptions, endpointPort } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import { addSessionOptions } from '../session-options.js';
 import type { SshCliOptions } from './options.js';
@@ -67,7 +67,7 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .passThroughOptions()
     .addOption(new Option('-u, --os-user <user>', 'OS user to log in as').default('ec2-user'))
     .option('-l, --login-name <user>', 'OS user to log in as (OpenSSH\'s spelling of -u)')
-    .addOption(new Option('-p, --port <port>', 'sshd port on the instance').default(22).argParser(intInRange(1, 65535, '--port')))
+    .addOption(new Option('-p, --port <port>', 'sshd port on the instance: 22 or 3389 (the endpoint reaches no other)').default(22).argParser(endpointPort('-p')))
     .option('-i, --identity <file>', 'private key to use instead of a fresh in-memory key')
     .option('--push', 'push the public half of the -i key with SendSSHPublicKey first')
     .option('-A, --forward-agent', 'forward the ssh-agent ($SSH_AUTH_SOCK) to the instance')

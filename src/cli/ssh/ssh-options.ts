@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { usageError } from '../../errors.js';
+import { ALLOWED_REMOTE_PORTS } from '../../eice.js';
 import type { Logger } from '../../log.js';
 import { parseStrictMode } from '../../ssh/host-verify.js';
 import { isOpenSshKeyword } from '../../ssh/openssh-keywords.js';
@@ -116,6 +117,15 @@ const whole = (s: Setting | undefined, min: number, max: number): number | undef
   return n;
 };
 
+/** Port: the endpoint opens tunnels to 22 and 3389 only (a Port written for direct ssh cannot work). */
+const endpointPort = (s: Setting | undefined): number | undefined => {
+  const n = whole(s, 1, 65535);
+  if (n !== undefined && !ALLOWED_REMOTE_PORTS.includes(n)) {
+    throw usageError('bad-option', `${s!.from}: Port ${n}: the endpoint only reaches ports ${ALLOWED_REMOTE_PORTS.join(' and ')}`, 'other ports: eic ssh -L');
+  }
+  return n;
+};
+
 /** `~/` and `%d` as the home directory, `%%` as `%` (the tokens that make sense before the target is known). */
 export function expandPath(value: string, env: NodeJS.ProcessEnv): string {
   const home = env.HOME || homedir();
@@ -217,7 +227,7 @@ export function applySettings(settings: Settings, opts: SshCliOptions, host: str
       ...opts,
       ...level,
       ...requestTty(settings.first('RequestTTY')),
-      port: whole(settings.first('Port'), 1, 65535) ?? opts.port,
+      port: endpointPort(settings.first('Port')) ?? opts.port,
       identity: identity.path,
       push: opts.push || identity.push,
       identitiesOnly: yesNo(settings.first('IdentitiesOnly')),
