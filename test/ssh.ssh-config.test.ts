@@ -3,7 +3,7 @@
  * `eic ssh` honours ~/.ssh/config (or -F) and -o as OpenSSH does, through the real CLI against
  * the sandbox's sshd: HostName naming an instance, the command line over -o over the file,
  * the first value obtained winning inside the file, OpenSSH's warning for a key nobody knows,
- * eic's own `eic ssh-config` block (its ProxyCommand) ignored, -C negotiated, -E and -q.
+ * eic's own `eic ssh-config` block (its ProxyCommand) ignored, Include, -C negotiated, -E and -q.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -119,6 +119,30 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
     assert.equal(r.code, 255);
     assert.equal(r.stdout.length, 0);
     assert.match(r.stderr, /host key/i);
+  });
+
+  it('follows Include (relative to ~/.ssh, wildcards), with warnings naming the included file', async () => {
+    const dir = join(cli.home.home, '.ssh', 'config.d');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '10-inc.conf'), `Host inc\n    HostName ${cli.id}\n    User ec2-user\n    Bogus2 x\n`);
+    writeFileSync(join(dir, 'ignored.txt'), 'Host inc\n    User nosuchuser\n');
+    const top = join(cli.home.home, 'include-config');
+    writeFileSync(top, '# the rest lives in config.d\nInclude config.d/*.conf\n');
+    const r = await runEic(['ssh', '-F', top, 'inc', 'whoami'], cli.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'ec2-user\n');
+    assert.equal(r.stderr, `warning: ${join(dir, '10-inc.conf')} line 4: Bad configuration option: Bogus2 (ignored)\n`);
+  });
+
+  it('-G prints the settings as weighed, without any AWS call', async () => {
+    const noAws = { ...cli.env, AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: 'http://127.0.0.1:1' };
+    const r = await runEic(['ssh', '-G', '-o', 'SetEnv LC_EIC_FIRST=dash-o', '-C', '-L', '5432:db:5432', 'box'], noAws);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout.toString();
+    for (const line of [`hostname ${cli.id}`, 'user nosuchuser', 'port 22', 'compression yes', 'localforward [127.0.0.1]:5432 [db]:5432',
+      'setenv LC_EIC_FIRST=dash-o', 'setenv LC_EIC_STAR=star', `userknownhostsfile ${cli.knownHosts}`]) {
+      assert.ok(out.split('\n').includes(line), `"${line}" in:\n${out}`);
+    }
   });
 
   it('IdentityFile: the key is offered (and pushed); a missing one is passed over with a warning', async () => {

@@ -87,6 +87,7 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-F, --config-file <file>', 'ssh_config file to read instead of ~/.ssh/config (none: no file)')
     .option('-E, --log-file <file>', 'append diagnostics to this file instead of stderr')
     .option('-q, --quiet', 'no warnings or diagnostics')
+    .option('-G, --print-config', 'print the settings for the destination (command line, -o, ssh_config) and exit')
     .addHelpText('after', HELP_AFTER);
   addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, rest: string[], opts: SshCliOptions) => {
     const command = optionsAfterDestination(cmd, rest);

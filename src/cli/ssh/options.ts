@@ -41,6 +41,8 @@ export interface SshCliOptions extends AwsCliOptions {
   configFile?: string;
   /** -E */
   logFile?: string;
+  /** -G */
+  printConfig?: boolean;
   /** -q */
   quiet?: boolean;
   /** false with --no-reconnect. */

@@ -34,6 +34,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   const { io } = input;
   // Everything that can be refused without the network, first.
   const settled = await settle(input.target, input.command, input.opts, input.given, io);
+  if (input.opts.printConfig) return (await import('./print-config.js')).printConfig(settled, io);
   const { opts, logger, host, osUser, local, remote, dynamic } = settled;
   // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in
   // flight, not before they are sent: see `early` below.
