@@ -50,6 +50,9 @@ function fakeEc2(instances: SdkInstance[], endpoints: SdkEndpoint[]) {
       const p = paged(found, input.NextToken);
       return { InstanceConnectEndpoints: p.items, NextToken: p.NextToken };
     },
+    async describeSecurityGroups() {
+      throw new Error('discovery never asks for security groups');
+    },
   };
   return { api, calls };
 }

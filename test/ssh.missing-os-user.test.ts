@@ -2,7 +2,7 @@
 /**
  * An OS user the instance does not have: EC2 Instance Connect accepts the key push anyway
  * (aws-cli #6896, and so does the sandbox), and the real sshd then refuses the login. eic ssh
- * and eic cp say that the user probably does not exist and name the usual ones (exit 255).
+ * and eic cp say that the user probably does not exist and name the usual ones (exit 255 and 1).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

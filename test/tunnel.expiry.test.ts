@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, listeningPort, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
 
 let sb: Sandbox;
 let kit: SshClientKit;
@@ -40,15 +40,7 @@ async function startTunnel(args: string[]) {
     waiters.add(check);
     check();
   });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^Listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
-  });
+  const port = await listeningPort(child, done);
   return { child, port, done, stderr: () => err, until };
 }
 

@@ -19,6 +19,7 @@ export interface SdkInstance {
   Placement?: { AvailabilityZone?: string };
   InstanceType?: string;
   Tags?: Tag[];
+  SecurityGroups?: Array<{ GroupId?: string; GroupName?: string }>;
 }
 
 export interface DescribeInstancesInput { InstanceIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
@@ -35,14 +36,40 @@ export interface SdkEndpoint {
   AvailabilityZone?: string;
   /** ipv4, ipv6 or dualstack: which target addresses the endpoint reaches. */
   IpAddressType?: string;
+  SecurityGroupIds?: string[];
+  PreserveClientIp?: boolean;
 }
 
 export interface DescribeEndpointsInput { InstanceConnectEndpointIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
 export interface DescribeEndpointsOutput { InstanceConnectEndpoints?: SdkEndpoint[]; NextToken?: string }
 
+/** One rule of a security group as EC2 answers it (the peers are sources for ingress, destinations for egress). */
+export interface SdkIpPermission {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: Array<{ CidrIp?: string }>;
+  Ipv6Ranges?: Array<{ CidrIpv6?: string }>;
+  UserIdGroupPairs?: Array<{ GroupId?: string }>;
+  PrefixListIds?: Array<{ PrefixListId?: string }>;
+}
+
+export interface SdkSecurityGroup {
+  GroupId?: string;
+  GroupName?: string;
+  VpcId?: string;
+  IpPermissions?: SdkIpPermission[];
+  IpPermissionsEgress?: SdkIpPermission[];
+}
+
+export interface DescribeSecurityGroupsInput { GroupIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
+export interface DescribeSecurityGroupsOutput { SecurityGroups?: SdkSecurityGroup[]; NextToken?: string }
+
 export interface Ec2Api {
   describeInstances(input: DescribeInstancesInput): Promise<DescribeInstancesOutput>;
   describeInstanceConnectEndpoints(input: DescribeEndpointsInput): Promise<DescribeEndpointsOutput>;
+  /** Only to explain a tunnel that cannot reach its target (and in eic doctor). */
+  describeSecurityGroups(input: DescribeSecurityGroupsInput): Promise<DescribeSecurityGroupsOutput>;
 }
 
 export interface SendSSHPublicKeyInput { InstanceId: string; InstanceOSUser: string; SSHPublicKey: string; AvailabilityZone?: string }

@@ -147,6 +147,10 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
       const { sdk, client } = await ec2Sdk();
       return client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input));
     },
+    describeSecurityGroups: async (input) => {
+      const { sdk, client } = await ec2Sdk();
+      return client.send(new sdk.DescribeSecurityGroupsCommand(input));
+    },
   };
 
   logger.debug(`aws: region ${region}${profile ? `, profile ${profile}` : ''}${fips ? ', FIPS' : ''}${ca ? ', CA bundle from AWS_CA_BUNDLE' : ''}`);

@@ -17,6 +17,11 @@ export interface EndpointInfo {
   state: string;
   vpcId: string;
   subnetId: string;
+  /** Undefined when not looked up (--eice-dns-name skips DescribeInstanceConnectEndpoints). */
+  securityGroupIds?: string[];
+  preserveClientIp?: boolean;
+  /** ipv4, ipv6 or dualstack (absent in older answers: ipv4). */
+  ipAddressType?: string;
 }
 
 /** The endpoint states in which OpenTunnel works (the AWS CLI's filter). */
@@ -31,6 +36,9 @@ function toEndpointInfo(e: SdkEndpoint): EndpointInfo {
     state: e.State ?? 'unknown',
     vpcId: e.VpcId ?? '',
     subnetId: e.SubnetId ?? '',
+    securityGroupIds: e.SecurityGroupIds ?? [],
+    preserveClientIp: e.PreserveClientIp ?? false,
+    ipAddressType: e.IpAddressType || undefined,
   };
 }
 

@@ -22,6 +22,8 @@ export interface InstanceInfo {
   privateDnsName?: string;
   instanceType?: string;
   tags: Record<string, string>;
+  /** Undefined when not looked up (--private-ip with --eice-id skips DescribeInstances). */
+  securityGroupIds?: string[];
 }
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -48,6 +50,7 @@ export function toInstanceInfo(i: SdkInstance): InstanceInfo {
     privateDnsName: i.PrivateDnsName || undefined,
     instanceType: i.InstanceType || undefined,
     tags,
+    securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId ?? '').filter(Boolean),
   };
 }
 

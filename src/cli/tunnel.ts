@@ -26,6 +26,22 @@ export interface TunnelCliOptions extends AwsCliOptions {
   osUser: string;
 }
 
+type Relay = typeof import('../tunnel/relay.js').relay;
+
+/**
+ * The relay, with an "Unable to connect to target" close explained from the security groups
+ * (listener.ts logs it per connection). One explanation serves the failures of the next 10 s.
+ */
+function explained(relay: Relay, target: () => Promise<TunnelTarget>, port: number): Relay {
+  let last: { at: number; err: Promise<unknown> } | undefined;
+  return (ws, local, o) => relay(ws, local, o).catch(async (err: unknown) => {
+    const { explainUnreachable, isUnableToConnect } = await import('../target/explain-unreachable.js');
+    if (!isUnableToConnect(err)) throw err;
+    if (!last || Date.now() - last.at > 10_000) last = { at: Date.now(), err: target().then((t) => explainUnreachable(err, t, port)) };
+    throw await last.err;
+  });
+}
+
 export function registerTunnel(program: Command, ctx: CommandContext): void {
   const cmd = program.command('tunnel')
     .description('forward a local TCP port to an instance\'s port (22 or 3389), one tunnel per connection')
@@ -63,7 +79,7 @@ export function registerTunnel(program: Command, ctx: CommandContext): void {
     let target$: Promise<TunnelTarget> | undefined;
     const listener = await startListener({
       bind: opts.bind, port: opts.localPort, maxConnections: opts.maxConnections,
-      open: async () => keys.openWithPush(await target$!, opts.remotePort, push, opts.osUser, logger), relay, logger,
+      open: async () => keys.openWithPush(await target$!, opts.remotePort, push, opts.osUser, logger), relay: explained(relay, () => target$!, opts.remotePort), logger,
     }).catch((err) => { signals.dispose(); throw err; });
     target$ = prepareTarget(target, opts, { env: io.env, logger });
     let t: TunnelTarget | undefined;

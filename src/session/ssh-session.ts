@@ -20,6 +20,7 @@ import { canPrompt } from '../target/pick-instance.js';
 import { resolveSshTarget } from '../target/ssh-target.js';
 import { uptimeMs } from '../clock.js';
 import { missingOsUserText } from './os-user.js';
+import { explainUnreachable } from '../target/explain-unreachable.js';
 
 /** How long EC2 Instance Connect accepts a pushed key (protocol §1 step 3). */
 const PUSHED_KEY_SECONDS = 60;
@@ -85,6 +86,15 @@ export interface ConnectInput {
 
 /** Push + tunnel + SSH handshake to an already resolved target. */
 export async function connectTarget(input: ConnectInput): Promise<SshConnection> {
+  try {
+    return await handshake(input);
+  } catch (err) {
+    // A tunnel the endpoint could not connect: say which security group rule is missing.
+    throw await explainUnreachable(err, input.target, input.opts.port);
+  }
+}
+
+async function handshake(input: ConnectInput): Promise<SshConnection> {
   const { target, key, push, osUser, opts, logger, agent } = input;
   const phases = input.phases ?? new Phases();
   const strict = parseStrictMode(opts.strictHostKeyChecking);

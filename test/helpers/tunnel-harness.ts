@@ -43,6 +43,19 @@ export function spawnEic(args: string[], env: NodeJS.ProcessEnv, opts: SpawnOpti
   return spawn(process.execPath, [eicBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
 }
 
+/** The port of `eic tunnel`'s "Listening on 127.0.0.1:N" line; rejects if it exits first. */
+export function listeningPort(child: ChildProcess, done: Promise<Finished>): Promise<number> {
+  let out = '';
+  return new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^Listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
+  });
+}
+
 /**
  * How long one eic run may take in a test. A run that hangs then fails its own test with
  * eic's stderr, instead of stalling the whole file until the runner's 240 s timeout.

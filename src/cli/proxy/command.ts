@@ -48,7 +48,11 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
       void signals.stopped.then(() => ws.terminate());
       // The tunnel cut by a stop signal is no failure of the tunnel.
       const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger })
-        .catch((err) => { if (signals.received) return undefined; throw err; });
+        .catch(async (err) => {
+          if (signals.received) return undefined;
+          const { explainUnreachable } = await import('../../target/explain-unreachable.js');
+          throw await explainUnreachable(err, t, port ?? 22);
+        });
       if (end) logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
       if (signals.received) {
         logger.info(`eic proxy: stopped by ${signals.received}; closed the tunnel`);
