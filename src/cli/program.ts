@@ -16,6 +16,7 @@ import { registerCp } from './cp/command.js';
 import { registerList } from './list/command.js';
 import { registerCompletion } from './completion/command.js';
 import { registerPushKey } from './push-key.js';
+import { registerDoctor } from './doctor/command.js';
 
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerSshConfig(program, ctx);
   registerList(program, ctx);
   registerPushKey(program, ctx);
+  registerDoctor(program, ctx);
   registerCompletion(program, ctx);
   registerSandbox(program, ctx);
   return program;

@@ -81,19 +81,25 @@ export async function discoverTarget(aws: AwsContext, target: string, opts: Targ
     : await findEndpoint(aws, instance, { eiceId: opts.eiceId, usable });
   logger.debug(`endpoint ${endpoint.id} (${endpoint.state}) at ${endpoint.dnsName}`);
 
-  const open = async (remotePort = 22): Promise<WebSocket> => {
+  return { aws, instance, endpoint, privateIp, open: tunnelOpener(aws, endpoint, privateIp, opts.maxTunnelDuration, deps) };
+}
+
+/** Opens a freshly signed tunnel to `privateIp` through `endpoint` at each call (a URL lives 60 s). */
+export function tunnelOpener(aws: AwsContext, endpoint: EndpointInfo, privateIp: string, maxTunnelDuration: number | undefined,
+  deps: Pick<PrepareDeps, 'env' | 'logger' | 'userAgent'>): (remotePort?: number) => Promise<WebSocket> {
+  const { logger } = deps;
+  return async (remotePort = 22) => {
     const credentials = await aws.credentials();
     const url = presignOpenTunnel({
       dnsName: endpoint.dnsName,
       instanceConnectEndpointId: endpoint.id,
       remotePort,
       privateIpAddress: privateIp,
-      maxTunnelDuration: opts.maxTunnelDuration,
+      maxTunnelDuration,
       region: aws.region,
       credentials,
     });
     logger.debug(`opening tunnel to ${privateIp}:${remotePort} through ${endpoint.id}`);
     return connectTunnel({ url, ca: aws.ca, agent: proxyAgentFor(url, deps.env), logger, userAgent: deps.userAgent });
   };
-  return { aws, instance, endpoint, privateIp, open };
 }
