@@ -1,3 +1,4 @@
+// needs: openssl sshd
 /**
  * "Unable to connect to target" explained, through the real CLI against the sandbox's
  * no-ingress instance (its only group lets 443 in, not 22 from the endpoint): eic ssh, eic cp,
