@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { addAwsOptions, endpointPort, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
+import { optionsAfterDestination } from '../openssh-args.js';
 import { signalStatus, watchStopSignals } from '../../stop-signals.js';
 
 export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
@@ -23,16 +24,31 @@ export function refuseTty(stdin: { isTTY?: boolean }): void {
 
 export interface ProxyCliOptions extends AwsCliOptions { pushKey?: boolean; publicKey?: string; osUser: string }
 
+function portOperand(cmd: Command, value: string): number {
+  try {
+    return endpointPort('port')(value);
+  } catch (err) {
+    return cmd.error(`error: ${(err as Error).message}`, { code: 'commander.invalidArgument', exitCode: 2 });
+  }
+}
+
 export function registerProxy(program: Command, ctx: CommandContext): void {
   const cmd = program.command('proxy')
     .description('relay stdin/stdout to an instance\'s port (for ssh ProxyCommand)')
-    .argument('<target>', 'instance id, Name tag, private IP or private DNS name')
-    .argument('[port]', 'remote port: 22 (default) or 3389', endpointPort('port'))
+    .usage('[options] destination [port]')
+    .argument('<destination>', 'instance id, Name tag, private IP or private DNS name')
+    .argument('[port...]', 'remote port: 22 (default) or 3389')
+    // As eic ssh and OpenSSH: options, the destination, options again, then the operand.
+    .passThroughOptions()
     .option('--push-key', 'push your public key (~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) with SendSSHPublicKey first')
     .option('--public-key <file>', 'the public key file to push (implies --push-key)')
     .option('--os-user <user>', 'the OS user the pushed key is for (in ssh_config: %r)', 'ec2-user');
-  addAwsOptions(cmd).action(async (target: string, port: number | undefined, opts: ProxyCliOptions) => {
+  addAwsOptions(cmd).action(async (target: string, rest: string[]) => {
     const { io } = ctx;
+    const operands = optionsAfterDestination(cmd, rest);
+    if (operands.length > 1) cmd.error(`error: too many arguments: ${operands.slice(1).join(' ')} (options go before the destination)`, { code: 'commander.excessArguments', exitCode: 2 });
+    const port = operands.length === 1 ? portOperand(cmd, operands[0]) : undefined;
+    const opts = cmd.opts<ProxyCliOptions>();
     refuseTty(io.stdin);
     const [{ createLogger }, { prepareTarget }, { relay }] = await Promise.all([
       import('../../log.js'), import('../../target/discover.js'), import('../../tunnel/relay.js'),
