@@ -85,6 +85,7 @@ export const ERRORS = {
   'aws-throttled': aws,
   'aws-unavailable': aws,
   'aws-unreachable': aws,
+  'aws-bad-answer': aws,
   'credentials-expired': aws,
   'credentials-invalid': aws,
   'credentials-missing': aws,

@@ -73,6 +73,17 @@ function sdkLogger(logger: Logger) {
   return { debug: () => {}, info: () => {}, warn: d, error: d };
 }
 
+/**
+ * EC2 always sends its list element, empty or not (`<reservationSet/>`), and the SDK then gives
+ * an array. A 200 whose body is not EC2's XML (an HTML page, nothing at all) parses as an answer
+ * without it; taken as is, it would show an empty fleet and exit 0.
+ */
+function realAnswer<T>(action: string, out: T, list: unknown[] | undefined, element: string): T {
+  if (list !== undefined) return out;
+  throw new EicError('aws-bad-answer', `${action}: the answer is not the EC2 API's (no ${element} in it)`,
+    'something other than AWS answered (a captive portal, a proxy, a wrong AWS_ENDPOINT_URL_EC2?): check them, or run with -v');
+}
+
 export async function createAwsContext(opts: AwsContextOptions): Promise<AwsContext> {
   const { env, logger } = opts;
   const profile = opts.profile || env.AWS_PROFILE || undefined;
@@ -141,11 +152,13 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const ec2: Ec2Api = {
     describeInstances: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      return client.send(new sdk.DescribeInstancesCommand(input));
+      const out = await client.send(new sdk.DescribeInstancesCommand(input));
+      return realAnswer('DescribeInstances', out, out.Reservations, 'reservationSet');
     },
     describeInstanceConnectEndpoints: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      return client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input));
+      const out = await client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input));
+      return realAnswer('DescribeInstanceConnectEndpoints', out, out.InstanceConnectEndpoints, 'instanceConnectEndpointSet');
     },
     describeSecurityGroups: async (input) => {
       const { sdk, client } = await ec2Sdk();

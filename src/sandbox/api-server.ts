@@ -120,6 +120,7 @@ export function createApiHandler(opts: ApiServerOptions): (req: http.IncomingMes
     if (!params.has('Action')) return { status: 404, contentType: 'text/plain', body: 'not found\n' };
     const auth = verifyRequest(signed, { ...base, service: 'ec2' });
     const fault = auth.ok ? opts.faults?.take(params.get('Action') ?? '') : undefined;
+    if (fault?.raw) return { status: fault.status, contentType: fault.raw.contentType, body: fault.raw.body };
     const a = fault ? ec2ErrorAnswer(new Ec2Error(fault.type, fault.message, fault.status), requestId) : auth.ok
       ? internal(() => handleEc2Query(params, ec2Opts, requestId), (m) => ec2ErrorAnswer(new Ec2Error('InternalError', m, 500), requestId))
       : ec2ErrorAnswer(ec2AuthError(auth), requestId);

@@ -50,7 +50,22 @@ export class FaultControl {
  * 500, EC2InstanceUnavailableException 503). Operations are named as AWS names them:
  * `SendSSHPublicKey`, or an EC2 Action such as `DescribeInstances`.
  */
-export interface ApiFault { type: string; status: number; message: string }
+export interface ApiFault {
+  type: string;
+  status: number;
+  message: string;
+  /**
+   * Answer exactly this body instead of an AWS error document (with `status`, often 200): what a
+   * captive portal, a misconfigured proxy or a wrong AWS_ENDPOINT_URL answers. EC2 calls only.
+   */
+  raw?: { body: string; contentType: string };
+}
+
+/** An HTML page with status 200 where the EC2 API's XML should be. */
+export const HTML_PAGE: ApiFault = {
+  type: 'HtmlPage', status: 200, message: '',
+  raw: { body: '<!DOCTYPE html><html><body><h1>Welcome to the hotel network</h1></body></html>\n', contentType: 'text/html' },
+};
 
 /** SendSSHPublicKey throttled, as the SDK's model declares it (some AWS fronts answer 400). */
 export const THROTTLED: ApiFault = { type: 'ThrottlingException', status: 429, message: 'Rate exceeded' };
