@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { eicBin } from './helpers/paths.js';
+import { EICE_A } from './helpers/sandbox-tunnel.js';
 import { runEic, sshClientKit, useSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh with ssh_config and -o (sandbox)', () => {
@@ -143,6 +144,13 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
       'setenv LC_EIC_FIRST=dash-o', 'setenv LC_EIC_STAR=star', `userknownhostsfile ${cli.knownHosts}`]) {
       assert.ok(out.split('\n').includes(line), `"${line}" in:\n${out}`);
     }
+  });
+
+  it('ConnectTimeout bounds the tunnel\'s opening', async () => {
+    cli.sb.faults.set(EICE_A, { kind: 'delay-handshake', ms: 5_000 }, { once: true });
+    const r = await runEic(['ssh', '-o', 'ConnectTimeout=1', cli.id, 'echo', 'never'], cli.env);
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, /timed out after 1 s opening the tunnel/);
   });
 
   it('IdentityFile: the key is offered (and pushed); a missing one is passed over with a warning', async () => {

@@ -35,8 +35,6 @@ export interface SessionOptions extends TargetOptions {
   keepalive: number;
   /** ServerAliveCountMax. */
   keepaliveCountMax?: number;
-  /** ConnectTimeout, seconds: the SSH handshake and login must be done by then (default 30). */
-  connectTimeout?: number;
   /** -c as typed (eic cp); `algorithms` wins when set. */
   cipher?: string;
   /** The lists to offer, already checked against ssh2's (cli/ssh/settle.ts). */

@@ -81,12 +81,12 @@ export async function discoverTarget(aws: AwsContext, target: string, opts: Targ
     : await findEndpoint(aws, instance, { eiceId: opts.eiceId, usable });
   logger.debug(`endpoint ${endpoint.id} (${endpoint.state}) at ${endpoint.dnsName}`);
 
-  return { aws, instance, endpoint, privateIp, open: tunnelOpener(aws, endpoint, privateIp, opts.maxTunnelDuration, deps) };
+  return { aws, instance, endpoint, privateIp, open: tunnelOpener(aws, endpoint, privateIp, opts.maxTunnelDuration, deps, opts.connectTimeout) };
 }
 
 /** Opens a freshly signed tunnel to `privateIp` through `endpoint` at each call (a URL lives 60 s). */
 export function tunnelOpener(aws: AwsContext, endpoint: EndpointInfo, privateIp: string, maxTunnelDuration: number | undefined,
-  deps: Pick<PrepareDeps, 'env' | 'logger' | 'userAgent'>): (remotePort?: number) => Promise<WebSocket> {
+  deps: Pick<PrepareDeps, 'env' | 'logger' | 'userAgent'>, connectTimeout?: number): (remotePort?: number) => Promise<WebSocket> {
   const { logger } = deps;
   return async (remotePort = 22) => {
     const credentials = await aws.credentials();
@@ -100,6 +100,9 @@ export function tunnelOpener(aws: AwsContext, endpoint: EndpointInfo, privateIp:
       credentials,
     });
     logger.debug(`opening tunnel to ${privateIp}:${remotePort} through ${endpoint.id}`);
-    return connectTunnel({ url, ca: aws.ca, agent: proxyAgentFor(url, deps.env), logger, userAgent: deps.userAgent });
+    return connectTunnel({
+      url, ca: aws.ca, agent: proxyAgentFor(url, deps.env), logger, userAgent: deps.userAgent,
+      handshakeTimeoutMs: connectTimeout === undefined ? undefined : connectTimeout * 1000,
+    });
   };
 }

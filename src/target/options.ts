@@ -10,5 +10,7 @@ export interface TargetOptions {
   eiceDnsName?: string;
   privateIp?: string;
   maxTunnelDuration?: number;
+  /** Seconds the tunnel's handshake may take (ssh_config's ConnectTimeout); the default otherwise. */
+  connectTimeout?: number;
   verbose?: boolean;
 }

@@ -26,7 +26,6 @@ export interface SshCliOptions extends AwsCliOptions {
   strictHostKeyChecking: string;
   keepalive: number;
   keepaliveCountMax?: number;
-  connectTimeout?: number;
   /** -c */
   cipher?: string;
   /** -m */
