@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Module from 'node:module';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { compileCacheDir } from '../src/boot/compile-cache.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { withProbe } from './helpers/preload-probe.js';
@@ -120,6 +120,21 @@ test('a cache directory that others can write to is not used; EIC_COMPILE_CACHE=
   assert.deepEqual(await helpRun(home, { EIC_COMPILE_CACHE: '0' }), []);
   assert.deepEqual(readdirSync(dir), []);
   // The control: the same directory, once private and with the cache on, is used.
+  assert.ok((await helpRun(home)).length > 0);
+  assert.ok(readdirSync(dir).length > 0);
+}));
+
+test('a cache directory below one that others can write to is not used (each directory from the cache root down is checked)', withCacheHome(async (home, dir) => {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const root = join(home, 'eic');
+  for (const open of [root, dirname(dir)]) {
+    chmodSync(open, 0o777);
+    assert.deepEqual(await helpRun(home), [], `no chunk compiled through the cache below ${open}`);
+    assert.deepEqual(readdirSync(dir), [], 'nothing written there either');
+    chmodSync(open, 0o700);
+  }
+  // The control: the same directories, all private, are used.
   assert.ok((await helpRun(home)).length > 0);
   assert.ok(readdirSync(dir).length > 0);
 }));

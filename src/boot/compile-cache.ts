@@ -21,8 +21,10 @@
  * as well, from the sha256 the build wrote to chunks.json beside the chunks; a chunk not listed
  * there, or not of the listed length, compiles without a cache. Nor does V8 check who wrote a
  * cache: it lives in the user's own cache directory and is used only when that directory belongs
- * to the user and nobody else can write to it (Node's own cache too: it checks the source's
- * content, not who wrote the file). Files are written whole (a temporary file, renamed), so a
+ * to the user and nobody else can write to it, nor to any directory between it and the cache's
+ * root (`eic` in the cache home), as OpenSSH's StrictModes checks the path to ~/.ssh: whoever can
+ * write to a directory above can swap what is below (Node's own cache too: it checks the
+ * source's content, not who wrote the file). Files are written whole (a temporary file, renamed), so a
  * run beside another never reads half a file. Every failure here only means no
  * cache. EIC_COMPILE_CACHE=0 turns it off.
  */
@@ -71,12 +73,26 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Make `dir` (mode 0700) and say whether it is ours alone: owned by us, writable by nobody else. */
-function privateDir(dir: string): boolean {
+/** The cache's root (`…/eic`): compileCacheDir's result is `<root>/v8-…/<bundle>`. */
+function cacheRootOf(cacheDir: string): string {
+  return dirname(dirname(cacheDir));
+}
+
+/**
+ * Make `dir` (mode 0700) and say whether it is ours alone: it and every directory from `root`
+ * down to it owned by us (or root) and writable by nobody else.
+ */
+export function privateDir(dir: string, root: string): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (process.platform === 'win32' || !process.getuid) return true;
-  const st = statSync(dir);
-  return st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+  const uid = process.getuid();
+  const chain = [dir];
+  for (let d = dir; d !== root && dirname(d) !== d && d.startsWith(root);) chain.push(d = dirname(d));
+  if (chain.at(-1) !== root) return false; // dir is not below root: nothing to vouch for it
+  return chain.every((d) => {
+    const st = statSync(d);
+    return st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
+  });
 }
 
 /**
@@ -86,7 +102,7 @@ function privateDir(dir: string): boolean {
 export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir(bundleDir), env: NodeJS.ProcessEnv = process.env): boolean {
   if (!cacheDir || env.EIC_COMPILE_CACHE === '0') return false;
   try {
-    if (!privateDir(cacheDir)) return false;
+    if (!privateDir(cacheDir, cacheRootOf(cacheDir))) return false;
   } catch {
     return false;
   }
