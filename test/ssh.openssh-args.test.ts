@@ -100,6 +100,7 @@ describe('eic ssh, eic cp and eic tunnel check what they can before any AWS call
     ['known hosts directory', ['ssh', '--known-hosts', '.', 'web-1', 'true'], /known-hosts file \. is a directory/],
     ['-F missing', ['ssh', '-F', '/nonexistent/config', 'web-1', 'true'], /cannot read the ssh config file/],
     ['cp -c', ['cp', '-c', 'nosuch', 'package.json', 'web-1:/tmp/'], /unsupported cipher/],
+    ['cp option after the operands (an operand, as scp)', ['cp', 'package.json', 'web-1:/tmp/', '-r'], /package\.json is local and web-1:\/tmp\/ is not/],
     ['cp known hosts directory', ['cp', '--known-hosts', '.', 'package.json', 'web-1:/tmp/'], /is a directory/],
     ['tunnel --remote-port', ['tunnel', 'web-1', '--local-port', '0', '--remote-port', '80'], /--remote-port 80: the endpoint only reaches ports 22 and 3389/],
     ['--private-ip before the subcommand', ['--private-ip', 'nope', 'ssh', 'web-1', 'true'], /--private-ip must be/],

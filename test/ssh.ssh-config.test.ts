@@ -146,6 +146,14 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
     }
   });
 
+  it('Match blocks apply (originalhost, user)', async () => {
+    const matching = join(cli.home.home, 'match-config');
+    writeFileSync(matching, `Match originalhost matchy\n    HostName ${cli.id}\n\nMatch user ec2-user\n    SetEnv LC_EIC_FIRST=matched\n`);
+    const r = await runEic(['ssh', '-F', matching, 'ec2-user@matchy', show], cli.env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'ec2-user matched \n');
+  });
+
   it('ConnectTimeout bounds the tunnel\'s opening', async () => {
     cli.sb.faults.set(EICE_A, { kind: 'delay-handshake', ms: 5_000 }, { once: true });
     const r = await runEic(['ssh', '-o', 'ConnectTimeout=1', cli.id, 'echo', 'never'], cli.env);
