@@ -1,6 +1,7 @@
 /**
- * The options every command that reaches an instance shares: where the AWS credentials and
- * region come from, and the overrides that skip discovery calls.
+ * The options the AWS commands share, declared once: where the AWS credentials and region come
+ * from and -v (every command that calls AWS), and the overrides that skip discovery calls
+ * (every command that reaches an instance).
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -8,6 +9,9 @@ import { ALLOWED_REMOTE_PORTS } from '../eice.js';
 import type { TargetOptions } from '../target/options.js';
 
 export type AwsCliOptions = TargetOptions;
+
+/** What addAccountOptions declares. */
+export interface AccountCliOptions { profile?: string; region?: string; verbose?: boolean }
 
 /** A commander parser for an integer in [min, max]. */
 export function intInRange(min: number, max: number, what: string): (value: string) => number {
@@ -40,14 +44,24 @@ function privateIp(value: string): string {
   return value;
 }
 
-export function addAwsOptions(cmd: Command): Command {
-  return awsOptions(cmd).option('-v, --verbose', 'diagnostics on stderr');
+/** --profile, --region and -v, for a command that calls AWS; `note` ends the first two's help. */
+export function addAccountOptions(cmd: Command, note = ''): Command {
+  return accountOptions(cmd, note).option('-v, --verbose', 'diagnostics on stderr');
 }
 
-function awsOptions(cmd: Command): Command {
+/** The account options and the discovery overrides, for a command that reaches an instance. */
+export function addAwsOptions(cmd: Command): Command {
+  return targetOptions(accountOptions(cmd)).option('-v, --verbose', 'diagnostics on stderr');
+}
+
+function accountOptions(cmd: Command, note = ''): Command {
   return cmd
-    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or the default profile)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region)')
+    .option('--profile <name>', `AWS profile (default: AWS_PROFILE or the default profile)${note}`)
+    .option('--region <region>', `AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)${note}`);
+}
+
+function targetOptions(cmd: Command): Command {
+  return cmd
     .option('--eice-id <id>', 'use this Instance Connect Endpoint instead of finding the one in the instance\'s VPC')
     .option('--eice-dns-name <name>', 'the endpoint\'s DNS name (with --eice-id: skips DescribeInstanceConnectEndpoints)')
     .option('--private-ip <ip>', 'the instance\'s private IP (skips looking it up)', privateIp)
@@ -60,7 +74,7 @@ function awsOptions(cmd: Command): Command {
  * unless that command was given the option itself (it was typed later, so it wins).
  */
 export function addGlobalAwsOptions(program: Command): Command {
-  awsOptions(program).option('-v, --verbose', 'diagnostics on stderr (for any command)');
+  targetOptions(accountOptions(program)).option('-v, --verbose', 'diagnostics on stderr (for any command)');
   program.hook('preAction', (_program, action) => {
     for (const option of program.options) {
       const key = option.attributeName();

@@ -4,20 +4,18 @@
  * that connects through `eic tunnel` started elsewhere. `user@` sets the OS user as in ssh.
  */
 import type { Command } from 'commander';
-import type { AwsCliOptions } from './aws-options.js';
+import { addAccountOptions, type AccountCliOptions } from './aws-options.js';
 import type { CommandContext } from './context.js';
 
-export interface PushKeyCliOptions extends AwsCliOptions { publicKey?: string; osUser?: string }
+export interface PushKeyCliOptions extends AccountCliOptions { publicKey?: string; osUser?: string }
 
 export function registerPushKey(program: Command, ctx: CommandContext): void {
   const cmd = program.command('push-key')
     .description('push your public key to an instance once (valid 60 s), for ssh tools eic does not start')
     .argument('<target>', '[user@]instance id, Name tag, private IP or private DNS name')
     .option('--public-key <file>', 'the public key file (default: ~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub)')
-    .option('--os-user <user>', 'the OS user the key is for (default: the user@ of the target, else ec2-user)')
-    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or the default profile)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region)')
-    .option('-v, --verbose', 'diagnostics on stderr');
+    .option('--os-user <user>', 'the OS user the key is for (default: the user@ of the target, else ec2-user)');
+  addAccountOptions(cmd);
   cmd.action(async (target: string, opts: PushKeyCliOptions) => {
     const { io } = ctx;
     const [{ createLogger }, { splitUserHost }, keys, { createAwsContext }, { resolveInstance, checkReachable }] = await Promise.all([

@@ -10,6 +10,7 @@ import { EicError, isEicError } from '../errors.js';
 import { listenOn } from '../listen.js';
 import type { Logger } from '../log.js';
 import type { RelayEnd } from './relay.js';
+import { CLOSE_GRACE_MS } from './tunnel-link.js';
 
 export interface ListenerOptions {
   bind: string;
@@ -31,9 +32,6 @@ export interface TunnelListener {
 }
 
 interface Conn { id: number; socket: Socket; ws?: WebSocket; done: Promise<void> }
-
-/** How long close() lets tunnels end with a close handshake before cutting them. */
-const CLOSE_GRACE_MS = 2000;
 
 export async function startListener(opts: ListenerOptions): Promise<TunnelListener> {
   const { logger } = opts;
@@ -89,7 +87,8 @@ export async function startListener(opts: ListenerOptions): Promise<TunnelListen
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       const all = [...conns];
-      // Ending the local side makes each relay close its WebSocket with a close frame.
+      // Ending the local side makes each relay close its WebSocket with a close frame; a tunnel
+      // gets the same grace to finish that as anywhere else, then is cut.
       for (const c of all) c.socket.destroy();
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });

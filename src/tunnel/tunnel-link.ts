@@ -22,7 +22,7 @@ import { MAX_CLIENT_FRAME_BYTES } from '../eice.js';
 
 /** Bytes queued towards the endpoint before the local side is paused. */
 export const SEND_HIGH_WATER = 1024 * 1024;
-/** How long a closing tunnel may make no progress before it is cut. */
+/** How long a closing tunnel (or the local side after our FIN) may make no progress before it is cut: the one close grace of eic. */
 export const CLOSE_GRACE_MS = 2_000;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 

@@ -4,17 +4,15 @@
  * DescribeInstanceConnectEndpoints for all the VPCs seen.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { addAccountOptions, type AccountCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 
 export interface ListFilter { name: string; values: string[] }
 
-interface ListCliOptions {
+interface ListCliOptions extends AccountCliOptions {
   all?: boolean;
   json?: boolean;
   filter: ListFilter[];
-  profile?: string;
-  region?: string;
-  verbose?: boolean;
 }
 
 /**
@@ -34,15 +32,12 @@ export function collectFilter(value: string, previous: ListFilter[] = []): ListF
 }
 
 export function registerList(program: Command, ctx: CommandContext): void {
-  program.command('list')
+  addAccountOptions(program.command('list')
     .alias('ls')
     .description('list instances with the Instance Connect Endpoint that serves each one')
     .option('-a, --all', 'all states, not only running instances')
     .option('--json', 'JSON for scripts')
-    .option('--filter <name=value>', 'tag:Key=Value or an EC2 filter such as instance-type=t3.micro (repeatable)', collectFilter, [])
-    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or the default profile)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region)')
-    .option('-v, --verbose', 'diagnostics on stderr')
+    .option('--filter <name=value>', 'tag:Key=Value or an EC2 filter such as instance-type=t3.micro (repeatable)', collectFilter, []))
     .addHelpText('after', '\nOn a terminal: a table. Piped: tab-separated lines without a header, columns\n'
       + 'name, instance id, state, private IP, AZ, VPC, endpoint. NO_COLOR turns colour off.')
     .action(async (opts: ListCliOptions) => {

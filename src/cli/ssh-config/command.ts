@@ -12,19 +12,17 @@
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { addAccountOptions, type AccountCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import type { NamedInstance } from './block.js';
 
-export interface SshConfigCliOptions {
+export interface SshConfigCliOptions extends AccountCliOptions {
   osUser: string;
   install?: string | boolean;
   names: boolean;
   controlMaster: boolean;
   controlDir?: string;
   eicCommand?: string;
-  profile?: string;
-  region?: string;
-  verbose?: boolean;
 }
 
 /** The shell words that start this eic, for a ProxyCommand. */
@@ -41,17 +39,15 @@ export function defaultEicCommand(script: string | undefined, execPath: string):
 }
 
 export function registerSshConfig(program: Command, ctx: CommandContext): void {
-  program.command('ssh-config')
+  addAccountOptions(program.command('ssh-config')
     .description('print a ~/.ssh/config block so ssh, scp, rsync, git and VS Code reach instances by id and Name')
     .option('--os-user <user>', 'default login user (ssh user@host overrides it)', 'ec2-user')
     .option('--install [file]', 'add the block to FILE (default ~/.ssh/config) between "# BEGIN eic" and "# END eic", keeping FILE.eic-backup')
     .option('--no-names', 'only the "Host i-*" block: no Name blocks, no AWS call')
     .option('--no-control-master', 'no connection sharing (ControlMaster, ControlPath, ControlPersist)')
     .option('--control-dir <dir>', 'directory for the shared connections\' sockets, yours alone (default ~/.ssh/eic-cm)')
-    .option('--eic-command <command>', 'how ssh should start eic (default: the absolute path of this eic)')
-    .option('--profile <name>', 'AWS profile, also written into the ProxyCommand')
-    .option('--region <region>', 'AWS region, also written into the ProxyCommand')
-    .option('-v, --verbose', 'diagnostics on stderr')
+    .option('--eic-command <command>', 'how ssh should start eic (default: the absolute path of this eic)'),
+  ', also written into the ProxyCommand')
     .addHelpText('after', `
 The block has one "Host <Name>" per running instance with a unique Name that an endpoint can
 serve (a comment names the others and why), then "Host i-*". Each shares one connection per
