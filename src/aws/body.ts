@@ -1,7 +1,7 @@
 /**
  * How the SDK clients read a response body. The SDK's default collector first asks whether the
  * body is a web ReadableStream, and merely naming that global makes Node load its web streams
- * implementation (~6 ms of every eic run that calls AWS). Over Node's http the body is always a
+ * implementation, in every eic run that calls AWS. Over Node's http the body is always a
  * Node stream (or, from a middleware, bytes already), so eic collects it as one.
  */
 import type { Readable } from 'node:stream';

@@ -6,7 +6,7 @@
  * must decide itself: region precedence (--region, AWS_REGION, AWS_DEFAULT_REGION, profile),
  * FIPS, AWS_ENDPOINT_URL_* and AWS_CA_BUNDLE (the JS SDK ignores the latter; the AWS CLI
  * honours it). The SDK is imported lazily: `eic --version` never loads it, and the EC2 client
- * (the heaviest module, ~0.7 s to load) is loaded only when an EC2 call is actually made.
+ * (by far its heaviest module) is loaded only when an EC2 call is actually made.
  */
 import { readFileSync } from 'node:fs';
 import { CaAgent } from '../net/ca-agent.js';
@@ -88,9 +88,8 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const { env, logger } = opts;
   const profile = opts.profile || env.AWS_PROFILE || undefined;
   const ca = caFromEnv(env);
-  // Node's roots plus the bundle, with TLS contexts built once for every AWS API connection:
-  // given as `ca`, Node would build them again for each connection (~35 ms of CPU; eic opens
-  // two or three). CaAgent tries the bundle alone first, as the tunnel does.
+  // Node's roots plus the bundle, with TLS contexts built once for every AWS API connection
+  // (given as `ca`, Node would build them again for each one); see net/trust.ts.
   const trust = ca ? caTrust(ca) : undefined;
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');

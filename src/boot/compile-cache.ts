@@ -3,11 +3,10 @@
  * (`module.enableCompileCache`, Node 22.1 on) it is used, in eic's cache directory, and nothing
  * is patched; on Node 20 eic keeps its own, below.
  *
- * Why: compiling the ~40 chunks `eic ssh` loads (1.1 MB) is the largest single cost of its
- * start-up, ~50 ms, plus the functions V8 compiles lazily as they first run. With the code V8
- * made in an earlier run, `eic ssh <instance> -- true` took 0.45 → 0.41 s wall and 0.40 → 0.35 s
- * of CPU (25 alternating pairs against one sandbox). The first run of each eic version on a
- * machine pays the full price and leaves the cache behind.
+ * Why: compiling the chunks `eic ssh` loads is the largest single cost of its start-up, plus the
+ * functions V8 compiles lazily as they first run; with the code V8 made in an earlier run, that
+ * cost goes (bench/RESULTS.md). The first run of each eic version on a machine pays the full
+ * price and leaves the cache behind.
  *
  * How (Node 20): the bundle's chunks are CommonJS, so Node compiles each through
  * Module.prototype._compile; for files of the bundle only, that is done here with vm.Script and

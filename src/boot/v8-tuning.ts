@@ -1,7 +1,7 @@
 /**
  * V8 settings made once at start-up (by prepare.ts, for every command but --version, before the
- * CLI's first chunk compiles), each for a cost measured in eic's own runs. They must come before
- * the work they shape, and before any code is compiled with the code cache (see prepare.ts).
+ * CLI's first chunk compiles); bench/RESULTS.md has what each saves. They must come before the
+ * work they shape, and before any code is compiled with the code cache (see prepare.ts).
  */
 import { isIPv6 } from 'node:net';
 
@@ -26,24 +26,18 @@ export function knownFlag(flag: string, version = process.versions.v8): boolean 
 }
 
 export function tuneV8(v8: V8, version = process.versions.v8): void {
-  // Keep V8's young generation at its starting size (two 1 MiB semi-spaces) rather than letting
-  // it grow to 16 MiB ones. On the byte path nearly all garbage is short-lived Buffer objects
-  // whose memory lives outside the JS heap (ssh2 makes one per packet), and only a collection
-  // of the young generation gives that memory back: a small one runs often and keeps the pile
-  // short. Measured with npm run bench: eic ssh peaks at ~88 MiB instead of ~108 and spends
-  // about a third less CPU per GiB; eic proxy peaks at ~62 MiB instead of ~68. V8 reads the
-  // growth factor each time it would grow the space, so setting it here works (the semi-space
-  // size flags are read only when the process starts, and set later, when the space has
-  // grown, it is too late: V8 never shrinks it). The price is more collections while the SDK
-  // loads: ~12 ms on `eic list`, within noise on `eic ssh -- true`.
+  // Keep V8's young generation at its starting size rather than letting it grow: on the byte
+  // path nearly all garbage is short-lived Buffers whose memory lives outside the JS heap, and
+  // only a young collection gives it back, so a small generation collected often keeps the pile
+  // short (less RSS and CPU per GiB, at the price of more collections while the SDK loads). The
+  // growth factor is read each time V8 would grow the space, so setting it here still works;
+  // the semi-space size flags are read only at process start.
   if (knownFlag('semi-space-growth-factor', version)) v8.setFlagsFromString('--semi-space-growth-factor=1');
 
-  // Every connection to a host name (the AWS APIs, the endpoint) first asks net.isIP(), whose
-  // IPv6 pattern is one very large regular expression. V8 runs a pattern through its bytecode
-  // interpreter first and compiles it to machine code on the next use: for this one that is
-  // ~12 ms and then ~3 ms more, against ~4 ms to compile it to machine code at once. So it is
-  // compiled once here, straight to machine code, and V8's default is restored for every other
-  // pattern (for most, interpreting first is the cheaper way). `eic ssh -- true`: ~20 ms less.
+  // Every connection to a host name first asks net.isIP(), whose IPv6 pattern is one very large
+  // regular expression: interpreting it first and compiling it on its next use costs more than
+  // compiling it to machine code at once. So it is compiled once here, that way, and V8's
+  // default is restored for every other pattern (for most, interpreting first is cheaper).
   if (!knownFlag('regexp-tier-up', version)) return;
   v8.setFlagsFromString('--no-regexp-tier-up');
   try {

@@ -1,13 +1,7 @@
 /**
- * The https.Agent of the AWS API calls when AWS_CA_BUNDLE is set. It trusts what Node's roots
- * plus the bundle trust, but builds that ~140-root context (~35 ms of CPU, before the first API
- * call can be sent) only when it is needed: each connection first verifies with the bundle
- * alone (~1 ms more than the ~25 ms Node 20 spends on a process's first context of any kind),
- * which is what a private CA or a TLS-inspecting proxy needs, and only
- * a certificate those CAs cannot verify gets a second handshake with roots + bundle. A chain that
- * verifies under part of the store verifies under all of it, so the verdicts are the store's.
- * Plain-http endpoints (AWS_ENDPOINT_URL_* on a local stand-in) never build a context at all
- * (trust.ts: Node 20 parses its roots for the first context of a process, whatever its CAs).
+ * The https.Agent of the AWS API calls when AWS_CA_BUNDLE is set: the tunnel's policy of
+ * trust.ts (the bundle alone first, roots + bundle only for a certificate it cannot verify),
+ * for the SDK's connections, remembering per host which needed the roots.
  */
 import { Agent, type AgentOptions } from 'node:https';
 import type { ClientRequestArgs } from 'node:http';

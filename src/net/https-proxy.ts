@@ -25,8 +25,8 @@ export interface HttpsProxyAgentOptions extends https.AgentOptions {
   /** Give up when the proxy has not answered CONNECT within this many ms. */
   proxyTimeoutMs?: number;
   /**
-   * The TLS trust for the targets, asked for by the first connection that needs it (with
-   * AWS_CA_BUNDLE, roots + bundle: ~55 ms to build, for nothing when no https call is made).
+   * The TLS trust for the targets, asked for by the first connection that needs it: building
+   * roots + bundle is costly, and wasted when no https call is made.
    */
   secureContextOnUse?: () => SecureContext;
 }

@@ -1,7 +1,7 @@
 /**
  * TLS trust with extra CAs (AWS_CA_BUNDLE), built once per process: for the tunnel's
- * WebSocket (connect.ts) and for the AWS API connections (aws/clients.ts), so that no
- * connection pays again for a context of ~140 roots.
+ * WebSocket (connect.ts) and for the AWS API connections (aws/clients.ts, ca-agent.ts), so that
+ * no connection pays again for a context of all of Node's roots.
  */
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
@@ -23,17 +23,14 @@ export function isVerifyFailure(code: string | undefined): boolean {
 export type ExtraCas = string | Buffer | Array<string | Buffer>;
 
 /**
- * The TLS trust for the tunnel when extra CAs are given (AWS_CA_BUNDLE): Node's `ca` option
- * replaces the built-in roots, so trusting roots + extra needs a context built from all ~140
- * roots, which costs ~35 ms of CPU on every `eic ssh`. The extra CAs alone cost ~1 ms, and they
- * are what a private CA or a TLS-inspecting proxy (why AWS_CA_BUNDLE is set) needs. So the
- * first handshake trusts only them, and only when it finds the certificate untrusted does a
- * second one use roots + extra. What is accepted is what roots + extra accepts: a chain that
- * verifies under part of the trust store verifies under all of it, and every other chain gets
- * the full store's verdict. Contexts are built once per bundle (`eic tunnel` opens many tunnels)
- * and only when a TLS connection needs them: Node 20 also parses its built-in roots (~25 ms)
- * for the first context of a process, whatever its CAs, so a command whose AWS calls go to a
- * plain-http endpoint and that opens no tunnel (`eic list` against the sandbox) builds none.
+ * The TLS trust when extra CAs are given (AWS_CA_BUNDLE). Node's `ca` option replaces the
+ * built-in roots, and a context of roots + extra is costly to build, while the extra CAs alone
+ * are cheap and are what a private CA or a TLS-inspecting proxy needs. So a first handshake
+ * trusts only them, and only a certificate they leave untrusted gets a second handshake with
+ * roots + extra; the verdicts are the full store's, since a chain that verifies under part of
+ * it verifies under all of it. Contexts are built once per bundle and only when a connection
+ * needs one, because Node parses its roots for a process's first context of any kind: a
+ * command that opens no TLS connection builds none. (bench/RESULTS.md, "Measured choices in the code".)
  */
 export interface CaTrust {
   /** The extra CAs only (built on first use). */

@@ -146,9 +146,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ...(cred.sessionToken ? { AWS_SESSION_TOKEN: cred.sessionToken } : {}),
       AWS_REGION: config.region,
       // The CA reaches clients as AWS_CA_BUNDLE, which eic and the AWS CLI read. Not also as
-      // NODE_EXTRA_CA_CERTS: when that is set, Node 20 parses all its ~140 built-in roots at
-      // every start (~35 ms here) before any code runs, a cost `eic --version` and `eic list`
-      // against AWS never pay. Node programs of one's own pass the bundle as `ca`.
+      // NODE_EXTRA_CA_CERTS: when that is set, Node 20 parses all its built-in roots at every
+      // start, a cost eic against AWS never pays. Node programs of one's own pass it as `ca`.
       AWS_CA_BUNDLE: caFile,
       ...(demo ? { EIC_SANDBOX_INSTANCE: demo.id } : {}),
     };

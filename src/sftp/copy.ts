@@ -11,7 +11,7 @@ import { PipeFailure, pipeFile } from './pipeline.js';
 import type { CopyItem, CopyPlan } from './plan.js';
 import { samePrefix, verifyCopy } from './integrity.js';
 
-/** 128 KiB × 32 requests in flight: the best of 32–256 KiB × 16–64 in bench/cp.mjs runs (noisy machine). */
+/** 128 KiB × 32 requests in flight: the fastest pair bench/cp.mjs found (bench/RESULTS.md, "Measured choices in the code"). */
 export const DEFAULT_CHUNK_SIZE = 128 * 1024;
 
 export interface CopyEvents {

@@ -7,10 +7,9 @@
 import { usageError } from '../errors.js';
 
 /**
- * Cipher preference, measured with bench/ssh-ciphers.mjs (ssh2's client CPU per byte with its
- * native binding, reading from a real sshd): AES-GCM costs least on AES-NI machines (~650-750
- * MB per CPU-second here), chacha20-poly1305 next (~450-500, the best choice without AES-NI,
- * and still offered), CTR last (~400). The server picks the first of ours it supports.
+ * Cipher preference by ssh2's CPU per byte (bench/ssh-ciphers.mjs; bench/RESULTS.md): AES-GCM
+ * first on AES-NI machines, chacha20-poly1305 next (the best without AES-NI), CTR last. The
+ * server picks the first of ours it supports.
  */
 export const PREFERRED_CIPHERS = [
   'aes128-gcm@openssh.com',

@@ -12,10 +12,9 @@ export const BATCH_BYTES = 256 * 1024;
 const SPARE_BATCHES = 4;
 /**
  * The spare batches are the process's, not one Batcher's: `eic tunnel` makes a Batcher per
- * connection, and with spares of its own each connection left ~1 MiB of batches behind for a
- * full garbage collection to find (V8 runs one for memory outside its heap only after tens of
- * MiB of it). Its RSS grew from 62 to 76 MiB over 36 connections of 50 MiB each; sharing them,
- * from 62 to 65 MiB. A batch is in one Batcher's hands from pop() until its release.
+ * connection, and spares of each connection's own would wait for a full garbage collection,
+ * which V8 runs for memory outside its heap only late, so RSS would grow with every connection.
+ * A batch is in one Batcher's hands from pop() until its release.
  */
 const spare: Buffer[] = [];
 

@@ -84,7 +84,7 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
     };
 
     const started = Date.now();
-    // Redacted here too, whatever logger was passed in; only under -v (its regexes cost ~9 ms to compile).
+    // Redacted here too, whatever logger was passed in; only under -v, as compiling redact's patterns is not free.
     if (log.verbose) log.debug(`opening tunnel WebSocket ${redact(opts.url)}`);
     try {
       ws = new WebSocket(opts.url, {

@@ -36,7 +36,7 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   const settled = await settle(input.target, input.command, input.opts, input.given, io);
   if (input.opts.printConfig) return (await import('./print-config.js')).printConfig(settled, io);
   const { opts, logger, host, osUser, local, remote, dynamic } = settled;
-  // The session code (with ssh2, ~50 ms to load) is loaded while discovery's AWS calls are in
+  // The session code (with ssh2, a large module) is loaded while discovery's AWS calls are in
   // flight, not before they are sent: see `early` below.
   let loadSession!: () => void;
   const session$ = new Promise<void>((resolve) => { loadSession = resolve; }).then(() => import('../../session/ssh-session.js'));
