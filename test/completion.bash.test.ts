@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buildProgram } from '../src/cli/program.js';
-import { eicBin } from './helpers/paths.js';
+import { eicBin, eicCommandIn } from './helpers/paths.js';
 
 const program = buildProgram({
   io: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {} },
@@ -29,10 +29,12 @@ function complete(words: string[], env: Record<string, string> = {}): string[] {
   try {
     const file = join(dir, 'eic.bash');
     writeFileSync(file, bashScript);
+    // The script asks `eic __complete` for profiles and instances.
+    eicCommandIn(dir);
     const quoted = words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
     const out = execFileSync('/bin/bash', ['--norc', '--noprofile', '-c',
       `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _eic; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', file],
-    { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, ...env } });
+    { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}`, HOME: dir, ...env } });
     return out.split('\n').filter(Boolean);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -62,7 +64,7 @@ test('a command\'s options, option choices, and the completion shells', () => {
   assert.deepEqual(complete(['eic', 'list', '--']), optionsOf('list').filter((f) => f.startsWith('--')));
   assert.deepEqual(complete(['eic', 'ls', '--j']), ['--json']);
   assert.deepEqual(complete(['eic', 'ssh-config', '--region', 'eu-west-1', '--i']), ['--install']);
-  assert.deepEqual(complete(['eic', 'completion', '']), ['bash', 'zsh']);
+  assert.deepEqual(complete(['eic', 'completion', '']), ['bash', 'zsh', 'fish']);
 });
 
 test('option values: profiles from the AWS config, files for --install, nothing for --region', () => {

@@ -1,4 +1,4 @@
-// needs: openssl sshd ssh ssh-keygen scp
+// needs: openssl sshd ssh ssh-keygen scp sftp
 // Plain OpenSSH tools with the user's own key, through eic: `eic tunnel --push-key` pushes the
 // key (made here by ssh-keygen, found as ~/.ssh/id_ed25519.pub) as each connection's tunnel
 // opens, so ssh, scp and sftp pointed at the local port log in; `eic push-key` pushes it once

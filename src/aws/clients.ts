@@ -136,9 +136,13 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
     return endpoint ? { endpoint, useFipsEndpoint: false } : { useFipsEndpoint: fips };
   };
 
+  // close() aborts the calls still on their way: destroying a client alone leaves the SDK to
+  // retry a call whose socket it cut, which keeps the process alive for as long as AWS is slow.
+  const closing = new AbortController();
+  const sendOpts = { abortSignal: closing.signal };
   const icClient = new ic.EC2InstanceConnectClient({ ...common, ...endpointOf('EC2_INSTANCE_CONNECT') });
   const instanceConnect: InstanceConnectApi = {
-    sendSSHPublicKey: (input) => icClient.send(new ic.SendSSHPublicKeyCommand(input)),
+    sendSSHPublicKey: (input) => icClient.send(new ic.SendSSHPublicKeyCommand(input), sendOpts),
   };
 
   let ec2Client: import('@aws-sdk/client-ec2').EC2Client | undefined;
@@ -151,23 +155,23 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const ec2: Ec2Api = {
     describeInstances: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      const out = await client.send(new sdk.DescribeInstancesCommand(input));
+      const out = await client.send(new sdk.DescribeInstancesCommand(input), sendOpts);
       return realAnswer('DescribeInstances', out, out.Reservations, 'reservationSet');
     },
     describeInstanceConnectEndpoints: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      const out = await client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input));
+      const out = await client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input), sendOpts);
       return realAnswer('DescribeInstanceConnectEndpoints', out, out.InstanceConnectEndpoints, 'instanceConnectEndpointSet');
     },
     describeSecurityGroups: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      return client.send(new sdk.DescribeSecurityGroupsCommand(input));
+      return client.send(new sdk.DescribeSecurityGroupsCommand(input), sendOpts);
     },
   };
 
   logger.debug(`aws: region ${region}${profile ? `, profile ${profile}` : ''}${fips ? ', FIPS' : ''}${ca ? ', CA bundle from AWS_CA_BUNDLE' : ''}`);
   return {
     region, fips, profile, credentials, ec2, instanceConnect, ca,
-    close: () => { icClient.destroy(); ec2Client?.destroy(); },
+    close: () => { closing.abort(); icClient.destroy(); ec2Client?.destroy(); },
   };
 }

@@ -27,11 +27,11 @@
  * run beside another never reads half a file. Every failure here only means no
  * cache. EIC_COMPILE_CACHE=0 turns it off.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { privateDir, userCacheDir } from '../user-cache.js';
 
 /** A process still running after this long writes its cache then, not only at exit. */
 const FLUSH_AFTER_MS = 2000;
@@ -58,11 +58,9 @@ interface Compilable {
  * global one and a checkout) do not take turns replacing each other's cache.
  */
 export function compileCacheDir(bundleDir: string, env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
-  const base = platform === 'win32'
-    ? env.LOCALAPPDATA
-    : env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base = userCacheDir(env, platform);
   if (!base) return undefined;
-  return join(base, 'eic', `v8-${process.versions.v8}-${process.arch}`, fnv1a(bundleDir));
+  return join(base, `v8-${process.versions.v8}-${process.arch}`, fnv1a(bundleDir));
 }
 
 /** A short, stable name for a path (FNV-1a, 32 bits): node:crypto costs more to load than this. */
@@ -75,23 +73,6 @@ function fnv1a(text: string): string {
 /** The cache's root (`…/eic`): compileCacheDir's result is `<root>/v8-…/<bundle>`. */
 function cacheRootOf(cacheDir: string): string {
   return dirname(dirname(cacheDir));
-}
-
-/**
- * Make `dir` (mode 0700) and say whether it is ours alone: it and every directory from `root`
- * down to it owned by us (or root) and writable by nobody else.
- */
-export function privateDir(dir: string, root: string): boolean {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.platform === 'win32' || !process.getuid) return true;
-  const uid = process.getuid();
-  const chain = [dir];
-  for (let d = dir; d !== root && dirname(d) !== d && d.startsWith(root);) chain.push(d = dirname(d));
-  if (chain.at(-1) !== root) return false; // dir is not below root: nothing to vouch for it
-  return chain.every((d) => {
-    const st = statSync(d);
-    return st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
-  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,3 +14,9 @@ export function fixturePath(name: string): string {
 
 /** The eic CLI entry point, for tests that run it as a real process. */
 export const eicBin = join(repoRoot, 'bin', 'eic.js');
+
+/** Write `dir/eic`, a command running this repository's eic, for scripts that call `eic` from PATH (the completion scripts); returns dir. */
+export function eicCommandIn(dir: string): string {
+  writeFileSync(join(dir, 'eic'), `#!/bin/sh\nexec '${process.execPath}' '${eicBin}' "$@"\n`, { mode: 0o755 });
+  return dir;
+}

@@ -22,11 +22,15 @@ export const TOOLS = {
   'ssh-keygen': 'openssh-client',
   'ssh-agent': 'openssh-client',
   'ssh-add': 'openssh-client',
+  sftp: 'openssh-client',
   rsync: 'rsync',
   tmux: 'tmux',
   curl: 'curl',
   openssl: 'openssl',
   pgrep: 'procps',
+  // The shells the completion scripts are for (bash is always there).
+  zsh: 'zsh',
+  fish: 'fish',
   // What npm needs to build ssh2's native binding (node-gyp), for the packaging tests.
   make: 'make',
   'g++': 'g++',

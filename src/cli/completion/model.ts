@@ -22,6 +22,11 @@ export interface CommandModel {
   options: OptionModel[];
   /** Choices of the first argument, when it has a fixed set (e.g. `completion bash|zsh`). */
   argChoices?: string[];
+  /**
+   * Instances to offer: `first` for the first operand (a target or destination), `remote` for
+   * every operand as `target:` (eic cp's SRC… DEST); none for other commands.
+   */
+  targets?: 'first' | 'remote';
 }
 
 export interface CompletionModel {
@@ -36,6 +41,15 @@ function optionModel(o: { short?: string; long?: string; flags: string; required
   return { flags, takesValue, valueName, choices: o.argChoices, description: o.description };
 }
 
+/** Which operands name an instance, read from the command's first argument. */
+function targetsOf(cmd: Command): CommandModel['targets'] {
+  const first = cmd.registeredArguments[0];
+  if (!first) return undefined;
+  if (/^(target|destination)$/.test(first.name())) return 'first';
+  if (cmd.name() === 'cp') return 'remote';
+  return undefined;
+}
+
 export function completionModel(program: Command): CompletionModel {
   const help = program.createHelp();
   const commands = help.visibleCommands(program).map((cmd): CommandModel => ({
@@ -43,6 +57,7 @@ export function completionModel(program: Command): CompletionModel {
     description: cmd.summary() || cmd.description(),
     options: help.visibleOptions(cmd).map(optionModel),
     argChoices: cmd.registeredArguments[0]?.argChoices,
+    targets: targetsOf(cmd),
   }));
   return { commands, globalOptions: help.visibleOptions(program).map(optionModel) };
 }
