@@ -73,6 +73,30 @@ describe('eic doctor (sandbox)', () => {
     assert.match(badSteps[3].fix ?? '', /^aws ec2 authorize-security-group-ingress --group-id sg-044300000000000a1 /);
   });
 
+  it('--port 3389: the missing outbound and inbound rules, both commands', async () => {
+    const r = await runEic(['doctor', '--port', '3389', 'web-1'], cli.env);
+    assert.equal(r.code, 1, r.stderr);
+    const out = r.stdout.toString();
+    assert.match(out, /the endpoint's security group sg-0e1ce0000000000a1 \(eice\) has no outbound rule for tcp 3389 to the instance/);
+    assert.match(out, /fix: aws ec2 authorize-security-group-egress --group-id sg-0e1ce0000000000a1 --ip-permissions 'IpProtocol=tcp,FromPort=3389,ToPort=3389,UserIdGroupPairs=\[\{GroupId=sg-022000000000000a1\}\]' && aws ec2 authorize-security-group-ingress --group-id sg-022000000000000a1 --protocol tcp --port 3389 --source-group sg-0e1ce0000000000a1$/m);
+  });
+
+  it('groups it may not read: ✗ naming the permission, the later steps still run; a 1011 close is ✗ at the tunnel', async () => {
+    cli.sb.faults.api.fail('DescribeSecurityGroups', { type: 'UnauthorizedOperation', status: 403, message: 'You are not authorized to perform this operation.' }, Infinity);
+    cli.sb.faults.set('*', { kind: 'close-after', bytes: 0, code: 1011, reason: 'Unable to connect to target' }, { once: true });
+    try {
+      const r = await runEic(['doctor', '--json', 'web-1'], cli.env);
+      assert.equal(r.code, 1, r.stderr);
+      const steps = JSON.parse(r.stdout.toString()) as Step[];
+      assert.deepEqual(steps.map((s) => [s.name, s.ok]), [['credentials', true], ['instance', true], ['endpoint', true], ['security-groups', false], ['key-push', true], ['tunnel', false]]);
+      assert.equal(steps[3].found, 'cannot read them: ec2:DescribeSecurityGroups was denied');
+      assert.match(steps[5].found, /^the endpoint opened the tunnel, then closed it: .*Unable to connect to target/);
+      assert.match(steps[5].fix ?? '', /ec2:DescribeSecurityGroups was denied.*sshd is not running or not listening on port 22/);
+    } finally {
+      cli.sb.faults.clear();
+    }
+  });
+
   it('usage errors exit 2', async () => {
     const r = await runEic(['doctor', 'web-1', '--port', '80'], cli.env);
     assert.equal(r.code, 2);
