@@ -1,8 +1,10 @@
-// needs: openssl sshd ssh ssh-keygen
+// needs: openssl sshd ssh ssh-keygen tmux
 // Connection sharing in the block `eic ssh-config --install` writes, used by the real OpenSSH
 // client: the first `ssh <id>` opens one tunnel and leaves a master behind (ControlPersist);
 // a second ssh runs over it with no AWS call at all (no lookup, no key push) and no second
-// tunnel, until `ssh -O exit`. The socket directory is made 0700 by --install.
+// tunnel, until `ssh -O exit`. The socket directory is made 0700 by --install. With
+// ControlPersist ssh silences its ProxyCommand's stderr: eic proxy's error reaches the user's
+// terminal all the same (tmux).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { eicBin } from './helpers/paths.js';
+import { tmuxTerminal } from './helpers/tmux-terminal.js';
 import { eicEnv, finished, runEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
 
 let sb: Sandbox;
@@ -22,6 +25,7 @@ let config: string;
 let env: NodeJS.ProcessEnv;
 let id: string;
 let endpointId: string;
+const term = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 20 });
 
 before(async () => {
   sb = await startSandbox({ requireSshd: true });
@@ -41,6 +45,7 @@ before(async () => {
 });
 after(async () => {
   if (config) await ssh(['-O', 'exit', id]).catch(() => {});
+  if (home) term.killServer();
   kit?.cleanup();
   home?.cleanup();
   await front?.close();
@@ -92,4 +97,11 @@ test('--no-control-master leaves sharing out', async () => {
   const r = await runEic(['ssh-config', '--no-names', '--no-control-master'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout.toString(), /Control/);
+});
+
+test('eic proxy\'s error reaches the terminal although ssh gives it /dev/null as stderr', async () => {
+  const missing = 'i-0000000000000dead';
+  term.startScript('missing', `ssh -F ${config} ${missing} true; echo "ssh-status=$?"\nexec sleep 600`, { HOME: home.home });
+  await term.waitForPane('missing', /ssh-status=255/, 'ssh to fail');
+  assert.match(term.pane('missing'), new RegExp(`^eic: no instance with id ${missing} in us-east-1`, 'm'));
 });

@@ -50,9 +50,12 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
     const port = operands.length === 1 ? portOperand(cmd, operands[0]) : undefined;
     const opts = cmd.opts<ProxyCliOptions>();
     refuseTty(io.stdin);
-    const [{ createLogger }, { prepareTarget }, { relay }] = await Promise.all([
-      import('../../log.js'), import('../../target/discover.js'), import('../../tunnel/relay.js'),
+    const [{ createLogger }, { prepareTarget }, { relay }, { terminalIfSilenced }] = await Promise.all([
+      import('../../log.js'), import('../../target/discover.js'), import('../../tunnel/relay.js'), import('./silenced-stderr.js'),
     ]);
+    // main.ts reports a failure on io.stderr: on the terminal when ssh has silenced ours.
+    const terminal = terminalIfSilenced();
+    if (terminal) io.stderr = terminal;
     // quiet: in proxy mode even info lines would interleave with ssh's own prompts.
     const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
     const keys = await import('./key.js');
