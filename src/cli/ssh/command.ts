@@ -89,10 +89,11 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-q, --quiet', 'no warnings or diagnostics')
     .option('-G, --print-config', 'print the settings for the destination (command line, -o, ssh_config) and exit')
     .addHelpText('after', HELP_AFTER);
-  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, rest: string[], opts: SshCliOptions) => {
+  addAwsOptions(addSessionOptions(cmd)).action(async (target: string | undefined, rest: string[]) => {
     const command = optionsAfterDestination(cmd, rest);
+    // Read only now: the options after the destination have just been added.
+    const opts = cmd.opts<SshCliOptions>();
     const { runSsh } = await import('./run.js');
-    opts = cmd.opts<SshCliOptions>();
     const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
     // commander's -t/-T pair sets one `tty` value; tell an explicit -T apart from "not given".
     const code = await runSsh({
