@@ -6,6 +6,7 @@
  * eic's own `eic ssh-config` block (its ProxyCommand) ignored, Include, -C negotiated, -E and -q.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -161,7 +162,7 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
     assert.match(r.stderr, /timed out after 1 s opening the tunnel/);
   });
 
-  it('IdentityFile: the key is offered (and pushed); a missing one is passed over with a warning', async () => {
+  it('IdentityFile: the key is offered (and pushed); a missing one is passed over, an encrypted one without a terminal gives way to a fresh key', async () => {
     const kit = sshClientKit(cli.sb);
     try {
       const keyed = join(cli.home.home, 'keyed-config');
@@ -172,6 +173,14 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
       assert.equal(r.stdout.toString(), 'own-key\n');
       assert.match(r.stderr, new RegExp(`^warning: ${keyed}: no such identity: ${join(kit.dir, 'missing')}$`, 'm'));
       assert.match(r.stderr, new RegExp(`offering ${kit.keyPath} `));
+      // An encrypted IdentityFile with no terminal to ask: the fresh key logs in, with a warning.
+      const locked = join(kit.dir, 'locked');
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret words', '-C', '', '-f', locked]);
+      writeFileSync(keyed, `Host keyed\n    HostName ${cli.id}\n    User ec2-user\n    IdentityFile ${locked}\n`);
+      const fresh = await runEic(['ssh', '-F', keyed, 'keyed', 'echo', 'fresh-key'], cli.env);
+      assert.equal(fresh.code, 0, fresh.stderr);
+      assert.equal(fresh.stdout.toString(), 'fresh-key\n');
+      assert.match(fresh.stderr, /^warning: identity file .*locked is encrypted .*: using a fresh key instead$/m);
     } finally {
       kit.cleanup();
     }

@@ -3,7 +3,7 @@
  * WebSocket, ssh2 over the tunnel), then a shell, a command or forwarding only.
  * Returns the exit status (the remote one for commands); eic's own failures are EicErrors.
  */
-import { EicError } from '../../errors.js';
+import { EicError, isEicError } from '../../errors.js';
 import { agentSocket } from '../../ssh/agent.js';
 import { startForwarding, type Forwarding } from '../../ssh/forwarding.js';
 import { startRemoteForwards } from '../../ssh/forward-remote.js';
@@ -54,7 +54,15 @@ export async function runSsh(input: RunSshInput): Promise<number> {
   const phases = new Phases(began);
   let key: Awaited<ReturnType<typeof clientKey>>;
   try {
-    key = await clientKey(opts, io);
+    key = await clientKey(opts, io).catch((err) => {
+      // An IdentityFile written for plain ssh, encrypted, with no terminal to ask: eic's own
+      // fresh key still logs in (ssh would have asked its agent), so say so and go on.
+      if (!settled.identityFromConfig || !isEicError(err) || err.code !== 'key-encrypted') throw err;
+      logger.warn(`${err.message}: using a fresh key instead`);
+      opts.identity = undefined;
+      opts.push = false;
+      return clientKey(opts, io);
+    });
   } catch (err) {
     (await early?.catch(() => undefined))?.aws.close();
     throw err;

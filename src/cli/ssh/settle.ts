@@ -31,6 +31,8 @@ export interface Settled {
   stdio?: HostPort;
   env: Record<string, string>;
   logger: Logger;
+  /** The identity is an IdentityFile of -o or ssh_config, not -i. */
+  identityFromConfig: boolean;
 }
 
 export async function settle(target: string | undefined, command: string[], cli: SshCliOptions, given: (name: string) => boolean, io: Io): Promise<Settled> {
@@ -59,7 +61,10 @@ export async function settle(target: string | undefined, command: string[], cli:
   const dynamic = stdio ? [] : opts.dynamic.map(parseDynamicForward);
   await checkKnownHostsPath(knownHostsPath(io.env, opts.knownHosts));
   opts.algorithms = await algorithms(r.algorithms, Boolean(opts.compression));
-  return { opts, host: r.hostName ?? typed, osUser: r.user ?? cli.osUser, local, remote, dynamic, stdio, env: r.env, logger };
+  return {
+    opts, host: r.hostName ?? typed, osUser: r.user ?? cli.osUser, local, remote, dynamic, stdio, env: r.env, logger,
+    identityFromConfig: opts.identity !== undefined && !cli.identity,
+  };
 }
 
 /** The lists to offer; ssh2 (its tables) is loaded only when the user named algorithms. */
