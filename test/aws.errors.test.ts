@@ -1,4 +1,5 @@
 // needs: openssl sshd
+// tier: slow (over 20 s: left out of npm run test:fast)
 // Discovery through the real AWS SDK against the sandbox, run as `eic proxy` processes: every
 // error a user can meet says what is wrong and what to do, and the options that skip calls do.
 import { after, before, test } from 'node:test';

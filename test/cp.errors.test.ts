@@ -1,4 +1,5 @@
 // needs: openssl sshd
+// tier: slow (over 20 s: left out of npm run test:fast)
 /**
  * `eic cp` failures as a real process against the sandbox: each one a single line that names
  * the path, a non-zero exit, and what was copied before it left in place. A tunnel dropped

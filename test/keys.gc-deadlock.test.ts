@@ -1,3 +1,4 @@
+// tier: slow (over 20 s: left out of npm run test:fast)
 /**
  * Making a key and reading it back never hangs the process. On Node 20 a key from
  * generateKeyPairSync shares a lock with the job object that made it, and that job takes the

@@ -1,4 +1,5 @@
 // needs: sshd ssh-keygen
+// tier: slow (over 20 s: left out of npm run test:fast)
 /**
  * Client keys: the in-memory session key and `-i FILE` in the formats people have (OpenSSH,
  * PEM, PKCS#8; ed25519, ecdsa, rsa; encrypted or not), made by the real ssh-keygen and

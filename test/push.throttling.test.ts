@@ -1,4 +1,5 @@
 // needs: openssl sshd
+// tier: slow (over 20 s: left out of npm run test:fast)
 /**
  * SendSSHPublicKey throttled or unavailable (sandbox API faults), through eic's real SDK client
  * and its standard retries: a couple of throttled calls are retried and the key is pushed; a

@@ -1,4 +1,5 @@
 // needs: openssl sshd
+// tier: slow (over 20 s: left out of npm run test:fast)
 /**
  * `eic ssh -N -L` as a real process through the sandbox when its tunnel ends: after the
  * endpoint's maxTunnelDuration or a dropped connection it reconnects and the same local port
