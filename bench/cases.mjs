@@ -1,7 +1,24 @@
-// Long-running pieces of the benchmark: an `eic tunnel` listener, and a slow reader.
+// Pieces of the benchmark: an `eic tunnel` listener, a slow reader, a timed run.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpuSeconds, watchRss } from './rss.mjs';
+
+/**
+ * Wall time in ms of one run of `cmd` (its output dropped). Asynchronous: the sandbox it talks to
+ * answers from this process.
+ */
+export function timed(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
+      else resolve(performance.now() - t0);
+    });
+  });
+}
 
 /**
  * The environment of every benchmarked process: this one's, the sandbox's, `extra`, and no

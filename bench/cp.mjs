@@ -5,30 +5,17 @@
 //
 // bench/run.mjs calls cpBench(); `node bench/cp.mjs` runs it alone on its own sandbox.
 // Knobs: EIC_BENCH_MB (default 1024), EIC_BENCH_CP_REPS (default 1).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchEnv } from './cases.mjs';
+import { benchEnv, timed } from './cases.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
 const log = (s) => process.stderr.write(s + '\n');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function timed(cmd, args, env) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.trim()}`));
-      else resolve(performance.now() - t0);
-    });
-  });
-}
 
 /** Rows: eic cp and scp + eic proxy, each way, in MB/s (MiB per second). */
 export async function cpBench({ sb, env, tmp, MB }) {

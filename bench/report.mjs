@@ -1,13 +1,14 @@
 // Turns one benchmark run into bench/RESULTS.md: figures, same-run ratios, targets met or not.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderControlMaster } from './control-master.mjs';
+import { nodeVersionsSection } from './node-versions.mjs';
 
 const mib = (kib) => (kib / 1024).toFixed(1);
 const ok = (pass) => (pass ? 'met' : '**missed**');
 /** Issue 3's memory target (≤ 64 MiB) is for eic proxy and eic tunnel; issue 4 sets none for eic ssh. */
 const hasRssTarget = (name) => name.includes('eic proxy') || name.includes('eic tunnel');
 
-export function writeResults(file, { MB, REPS, SLOW_MB, results, floor, slow, many, cp, cm, lat, machine }) {
+export function writeResults(file, { MB, REPS, SLOW_MB, results, floor, slow, many, cp, cm, lat, nodes, machine }) {
   const direct = results['OpenSSH direct'].mbps;
   const naive = results['ssh + naive ws relay'].mbps;
   const rows = Object.entries(results).map(([name, r]) => {
@@ -109,6 +110,7 @@ user's cache directory (made by the benchmark's own first runs; README, "Start-u
 
 Phases of one \`eic ssh -v … -- true\`: ${lat.phases || 'n/a'}
 
+${nodeVersionsSection(nodes, lat.reps)}
 ${renderControlMaster(cm)}
 ${previousNotes}`;
   writeFileSync(file, text);

@@ -18,6 +18,7 @@ import { writeResults } from './report.mjs';
 import { cpBench } from './cp.mjs';
 import { nodeFloor } from './floor.mjs';
 import { controlMasterBench } from './control-master.mjs';
+import { measureNodes } from './node-versions.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EIC = join(root, 'bin', 'eic.js');
@@ -176,6 +177,8 @@ try {
     const v = await timed(process.execPath, [EIC, 'ssh', '-v', inst, '--', 'true']);
     lat.phases = v.stderr.split('\n').find((l) => l.includes('timing:')) ?? lat.phases;
   }
+  log('bench: latency per Node version');
+  const nodes = await measureNodes({ eic: EIC, inst, env, reps: LAT_REPS });
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
     ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
@@ -184,7 +187,7 @@ try {
   writeResults(join(root, 'bench', 'RESULTS.md'), { MB, REPS, SLOW_MB, results, floor, slow, many, cp: cp.rows, cm, lat: {
     reps: LAT_REPS, version: median(lat.version), node: median(lat.node), connect: median(lat.connect), connectFirst: median(lat.connectFirst), direct: median(lat.direct), list: median(lat.list),
     ...(machineCas ? { cas: { file: machineCas, node: median(lat.nodeCas), version: median(lat.versionCas) } } : {}), phases: lat.phases.replace(/^debug: /, ''),
-  }, machine });
+  }, nodes, machine });
   log('bench: wrote bench/RESULTS.md');
 } finally {
   await tunnel?.stop();
