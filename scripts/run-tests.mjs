@@ -2,7 +2,8 @@
 // so the files are listed here. `npm test -- name` runs only files whose name contains "name";
 // `--fast` leaves out the slow tier (files marked `// tier: slow`) and the packaging tests.
 //
-// A file that needs a system tool says so (`// needs: sshd tmux`, see test/helpers/tools.ts).
+// A file that needs a system tool says so (`// needs: sshd tmux`), and what its code shows it
+// uses counts too (see test/helpers/tools.ts).
 // Where one is missing the file is skipped with its reason, and the run ends with one line
 // saying what was skipped and how to install it all; in CI (CI=true, EIC_TEST_REQUIRE_TOOLS=1)
 // a missing tool fails the run before any test starts.
@@ -41,7 +42,7 @@ if (fast) files = files.filter((f) => !f.startsWith('packaging.') && !/^\/\/ tie
 const skipped = []; // { name, gaps }
 const runnable = [];
 for (const f of files) {
-  const { tools: needed, unknown } = tools.declaredNeeds(source(f));
+  const { tools: needed, unknown } = tools.fileNeeds(source(f));
   if (unknown.length > 0) {
     console.error(`${f}: unknown tool(s) in its "// needs:" line: ${unknown.join(', ')}`);
     process.exit(1);

@@ -6,8 +6,8 @@
  * `apt-get install` that brings it all.
  *
  * A test file that needs a tool throughout says so in a line of its own at its top, which the
- * runner reads (`// needs: openssl sshd tmux`); a single test passes `needs('curl')` as its
- * options instead. "sshd" means the real OpenSSH server as the sandbox runs it: installed, run as
+ * runner reads (`// needs: openssl sshd tmux`), and the runner adds what the file's code shows
+ * it uses (fileNeeds); a single test passes `needs('curl')` as its options instead. "sshd" means the real OpenSSH server as the sandbox runs it: installed, run as
  * root, with the instances' OS user ec2-user (without it the sandbox falls back to its
  * in-process SSH server, which is enough for every test not marked so).
  */
@@ -106,6 +106,34 @@ export function declaredNeeds(source: string): { tools: Tool[]; unknown: string[
   const line = source.split('\n').slice(0, 20).find((l) => /^\/\/ needs:/.test(l));
   const names = line ? line.replace(/^\/\/ needs:/, '').trim().split(/\s+/).filter(Boolean) : [];
   return { tools: names.filter(isTool), unknown: names.filter((n) => !isTool(n)) };
+}
+
+const call = (tool: string) => new RegExp(`\\b(?:spawn|spawnSync|execFile|execFileSync|run|sh)\\('${tool}'`);
+
+/**
+ * What a test file's code shows it needs, so that a file whose `// needs:` line forgot a tool
+ * (or that has none) is still skipped where the tool is missing: the helpers that start a
+ * sandbox (openssl makes its certificate; the real sshd when they require it), start sshd, make
+ * keys with ssh-keygen, drive tmux, and direct runs of a tool.
+ */
+const MARKERS: Array<[Tool, RegExp]> = [
+  ['openssl', /\b(?:startSandbox|startSandboxCli|useSandboxCli|startCpWorld|startKeyedSandbox|makeCert|startWssEcho|testCert|startTestEndpoint|useTunnelEndpoint|generateSandboxTls)\(|'sandbox'/],
+  ['sshd', /requireSshd: true|\b(?:startSandboxCli|useSandboxCli|startCpWorld|startKeyedSandbox|startSshd|directSsh)\(/],
+  ['ssh', new RegExp(`${call('ssh').source}|'/usr/bin/ssh'|\\bsshClientKit\\(`)],
+  ['ssh-keygen', new RegExp(`${call('ssh-keygen').source}|\\b(?:sshClientKit|startSshd|directSsh|startKeyedSandbox)\\(`)],
+  ...(['scp', 'ssh-agent', 'ssh-add', 'rsync', 'curl', 'pgrep', 'zsh', 'fish'] as const).map((t): [Tool, RegExp] => [t, call(t)]),
+  ['tmux', /\btmuxTerminal\(/],
+];
+
+/**
+ * The tools a test file needs as a whole: its `// needs:` line and what its code shows, less the
+ * tools its own needs() calls ask for (those skip only their tests).
+ */
+export function fileNeeds(source: string): { tools: Tool[]; unknown: string[] } {
+  const { tools, unknown } = declaredNeeds(source);
+  const perTest = new Set([...source.matchAll(/\bneeds\(([^)]*)\)/g)].flatMap((m) => [...m[1].matchAll(/'([^']+)'/g)].map((t) => t[1])));
+  const shown = MARKERS.filter(([tool, re]) => re.test(source) && !perTest.has(tool)).map(([tool]) => tool);
+  return { tools: [...new Set([...tools, ...shown])], unknown };
 }
 
 /**
