@@ -45,11 +45,16 @@ describe('eic ssh with ssh_config and -o (sandbox)', () => {
 
   const show = 'echo "$(whoami) $LC_EIC_FIRST $LC_EIC_STAR"';
 
-  it('takes HostName, User and SetEnv from the file, the first value obtained winning', async () => {
+  it('takes HostName (an id or a private address), User and SetEnv from the file, the first value obtained winning', async () => {
     // User comes from `Host *` only: nosuchuser, refused; -l over it shows the rest.
     const r = await runEic(['ssh', '-l', 'ec2-user', 'box', show], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'ec2-user box star\n');
+    const ip = cli.sb.config.instances.find((i) => i.id === cli.id)!.privateIpAddress!;
+    const byIp = join(cli.home.home, 'by-ip-config');
+    writeFileSync(byIp, `Host db-box\n    HostName ${ip}\n    User ec2-user\n`);
+    const viaIp = await runEic(['ssh', '-F', byIp, 'db-box', 'echo', 'by-address'], cli.env);
+    assert.equal(viaIp.stdout.toString(), 'by-address\n', viaIp.stderr);
     const fromFile = await runEic(['ssh', 'box', 'true'], cli.env);
     assert.notEqual(fromFile.code, 0);
     assert.match(fromFile.stderr, /nosuchuser/);
