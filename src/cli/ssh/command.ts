@@ -25,9 +25,10 @@ SendSSHPublicKey (valid 60 s) and never written to disk. -i uses your key instea
 to push its public half first); keys in ssh-agent ($SSH_AUTH_SOCK) are tried too.
 
 Host keys are pinned by instance id (IPs change, ids do not) in eic's own known_hosts file,
-OpenSSH format: --known-hosts FILE, else $EIC_KNOWN_HOSTS, else $XDG_CONFIG_HOME/eic/known_hosts
-(~/.config/eic/known_hosts). ~/.ssh/known_hosts is never modified. A new instance's key is
-recorded on first contact (its fingerprint is printed); a changed key is refused.
+OpenSSH format: --known-hosts FILE (or UserKnownHostsFile), else $EIC_KNOWN_HOSTS, else
+$XDG_CONFIG_HOME/eic/known_hosts (~/.config/eic/known_hosts). ~/.ssh/known_hosts is not touched
+unless named so. A new instance's key is recorded on first contact (its fingerprint is
+printed); a changed key is refused.
 
 Forwarding goes through the one tunnel, so it reaches any host and port the instance can,
 while the endpoint itself only allows ports 22 and 3389.
