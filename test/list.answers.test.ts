@@ -1,3 +1,4 @@
+// needs: openssl
 // `eic list` as a real process against answers that are not the EC2 API's: an HTML page or an
 // empty body with HTTP 200 (a captive portal, a proxy, a wrong endpoint URL) is an error, not an
 // empty fleet. And Name filters with regular-expression characters are matched as EC2 matches

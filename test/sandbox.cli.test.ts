@@ -16,6 +16,7 @@ import { defaultConfig } from '../src/sandbox/config.js';
 import { servedInstances } from '../src/sandbox/instances.js';
 import { descendants } from '../src/sandbox/proc-tree.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
+import { alive, pgrep } from './helpers/processes.js';
 import { stopProcess } from './helpers/stop-process.js';
 import { needs } from './helpers/tools.js';
 
@@ -49,21 +50,6 @@ function parseExports(text: string): Record<string, string> {
     env[m[1]] = m[2].replace(/'\\''/g, "'");
   }
   return env;
-}
-
-/** pids whose command line mentions `text` (pgrep -f), excluding zombies. */
-function pgrep(text: string): number[] {
-  const r = spawnSync('pgrep', ['-f', text], { encoding: 'utf8' });
-  return r.stdout.trim().split('\n').filter(Boolean).map(Number);
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** A fresh node process that uses only the exported environment: API lookup, presign, WSS, sshd banner. */

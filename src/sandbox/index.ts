@@ -18,6 +18,7 @@ import { checkOsUsers } from './os-users.js';
 import { SSHD_PATH } from './sshd.js';
 import { generateSandboxTls } from './tls.js';
 import { createWorkDir, writeKeysCommand } from './workdir.js';
+import { startWatchdog } from './watchdog.js';
 import { EicError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { removeTree } from '../remove-tree.js';
@@ -98,7 +99,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 
   const dir = createWorkDir(realSshd);
-  const cleanups: Array<() => Promise<void> | void> = [() => removeWorkdir(dir)];
+  // Whatever ends this process, even SIGKILL: see watchdog.ts. Disarmed last, once the
+  // cleanups below (run in reverse) have removed the directory themselves.
+  const watchdog = startWatchdog(dir);
+  const cleanups: Array<() => Promise<void> | void> = [() => watchdog.disarm(), () => removeWorkdir(dir)];
   const undo = async () => { for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {}); };
   try {
     const keys = new KeyStore(config.keyValiditySeconds);

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { descendants, signal } from './proc-tree.js';
+import { SANDBOX_SSHD_ENV } from './watchdog.js';
 import type { Logger } from '../log.js';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -41,7 +42,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-export function sshdConfig(o: { port: number; hostKeyPath: string; keysCommand: string; instanceId: string }): string {
+export function sshdConfig(o: { port: number; hostKeyPath: string; keysCommand: string; instanceId: string; marker?: string }): string {
   return [
     `# eic sandbox instance ${o.instanceId}`,
     `Port ${o.port}`,
@@ -73,6 +74,8 @@ export function sshdConfig(o: { port: number; hostKeyPath: string; keysCommand: 
     'MaxSessions 100',
     'LoginGraceTime 30',
     'Subsystem sftp internal-sftp',
+    // The sessions' processes carry the watchdog's mark too: they outlive sshd's own processes.
+    ...(o.marker ? [`SetEnv ${SANDBOX_SSHD_ENV}=${o.marker}`] : []),
     'LogLevel VERBOSE',
     '',
   ].join('\n');
@@ -84,9 +87,12 @@ export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
   const hostKeyPath = join(o.dir, 'ssh_host_ed25519_key');
   const configPath = join(o.dir, 'sshd_config');
   writeFileSync(hostKeyPath, o.hostKeyPem, { mode: 0o600 });
-  writeFileSync(configPath, sshdConfig({ port, hostKeyPath, keysCommand: o.keysCommand, instanceId: o.instanceId }), { mode: 0o644 });
+  writeFileSync(configPath, sshdConfig({ port, hostKeyPath, keysCommand: o.keysCommand, instanceId: o.instanceId, marker: configPath }), { mode: 0o644 });
 
-  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The variable marks the listener and the per-connection processes it starts, for the watchdog.
+  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, [SANDBOX_SSHD_ENV]: configPath },
+  });
   const tail: string[] = [];
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));

@@ -8,6 +8,7 @@
 import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { reapOrphans } from './watchdog.js';
 
 const SAFE_BASES = ['/run', '/var/lib'];
 
@@ -24,12 +25,21 @@ export function rootSafe(dir: string): boolean {
   }
 }
 
-/** A fresh directory, 0755, root-safe when `forSshd` (throws if no base qualifies). */
+const PREFIX = 'eic-sandbox-';
+
+/**
+ * A fresh directory, 0755, root-safe when `forSshd` (throws if no base qualifies). Directories
+ * of sandboxes that are gone are reaped first (watchdog.ts).
+ */
 export function createWorkDir(forSshd: boolean): string {
-  if (!forSshd) return mkdtempSync(join(tmpdir(), 'eic-sandbox-'));
+  if (!forSshd) {
+    reapOrphans(tmpdir(), PREFIX);
+    return mkdtempSync(join(tmpdir(), PREFIX));
+  }
   const base = SAFE_BASES.find(rootSafe);
   if (!base) throw new Error(`no root-owned, non-writable base directory for sshd's AuthorizedKeysCommand among ${SAFE_BASES.join(', ')}`);
-  const dir = mkdtempSync(join(base, 'eic-sandbox-'));
+  reapOrphans(base, PREFIX);
+  const dir = mkdtempSync(join(base, PREFIX));
   chmodSync(dir, 0o755); // `nobody` runs the keys command from here
   return dir;
 }
