@@ -45,6 +45,12 @@ for (const [command, status] of [['ssh', 255], ['proxy', 255], ['tunnel', 2], ['
   });
 }
 
+test('an unknown option before the command counts as that command\'s: eic ssh exits 255, eic list 2', async () => {
+  assert.equal((await runEic(['--no-such-option', 'ssh', id, '--', 'true'], env)).code, 255);
+  assert.equal((await runEic(['--region', 'us-east-1', '--no-such-option', 'proxy', id], env)).code, 255);
+  assert.equal((await runEic(['--no-such-option', 'list'], env)).code, 2);
+});
+
 test('a missing operand: eic proxy exits 255, eic cp 2', async () => {
   assert.equal((await runEic(['proxy'], env)).code, 255);
   assert.equal((await runEic(['cp', `${id}:/tmp/x`], env)).code, 2);

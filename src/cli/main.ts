@@ -5,6 +5,7 @@
  * exit 255 for every failure of their own, as OpenSSH does; the others exit with the status
  * the catalogue in errors.ts gives the failure.
  */
+import type { Command } from 'commander';
 import { EicError, SSH_FAILURE_STATUS, Status } from '../errors.js';
 import { redact } from '../log.js';
 import { safeMessage } from '../safe-text.js';
@@ -32,7 +33,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return exitCode;
   } catch (err) {
     const status = report(err, io, verbose());
-    return status !== 0 && command !== undefined && OPENSSH_STATUS.has(command) ? SSH_FAILURE_STATUS : status;
+    const ran = command ?? commandIn(program, argv);
+    return status !== 0 && ran !== undefined && OPENSSH_STATUS.has(ran) ? SSH_FAILURE_STATUS : status;
   } finally {
     lastRunVerbose = verbose();
   }
@@ -40,6 +42,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 /** Commands whose own failures all exit 255, so that a caller tells them from the remote command's status. */
 const OPENSSH_STATUS = new Set(['ssh', 'proxy']);
+
+/** The command argv names past the program's own options, for an error commander met before it ran that command (`eic --bogus ssh …`). */
+function commandIn(program: Command, argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return program.commands.find((c) => c.name() === arg || c.aliases().includes(arg))?.name();
+    if (!arg.includes('=') && program.options.find((o) => o.long === arg || o.short === arg)?.required) i++;
+  }
+  return undefined;
+}
 
 /** Whether the last run() was asked for -v (main() then adds the memory line at exit). */
 let lastRunVerbose = false;
