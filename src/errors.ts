@@ -120,6 +120,8 @@ export const ERRORS = {
   'tunnel-url': connection,
   'tunnel-timeout': connection,
   'tunnel-refused': connection,
+  'tunnel-refused-transient': connection,
+  'tunnel-refused-unknown': connection,
   'tunnel-tls-untrusted': connection,
   'tunnel-tls-date': connection,
   'tunnel-tls-name': connection,

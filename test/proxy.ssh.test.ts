@@ -1,6 +1,7 @@
 // needs: openssl sshd ssh ssh-keygen
 // `eic proxy` as OpenSSH's ProxyCommand against the sandbox (real sshd, real TLS, real ssh):
-// commands run, targets by id and by Name, several sessions at once, 64 MiB each way intact.
+// commands run, targets by id and by Name, several sessions at once, 64 MiB each way intact;
+// a tunnel the endpoint closes with 1011 is explained on ssh's stderr.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -75,4 +76,19 @@ test('64 MiB down through eic proxy arrives intact (SHA-256 of what we got equal
   const remote = /\b([0-9a-f]{64})\b/.exec(r.stderr)?.[1];
   assert.ok(remote, `no checksum on stderr: ${r.stderr}`);
   assert.equal(await sha256(r.stdout), remote);
+});
+
+test('a tunnel closed with 1011 "Unable to connect to target": ssh shows eic\'s line with the reason, before its own', async () => {
+  const id = sb.env.EIC_SANDBOX_INSTANCE;
+  // Nothing listens on 3389 on the sandbox instance: the endpoint opens the tunnel and closes it.
+  const child = spawn('ssh', [...kit.sshOptions(id), '-p', '3389', '-o', `ProxyCommand=${proxyCommand()}`, `ec2-user@${id}`, 'true'], {
+    env: eicEnv(sb, home.home), stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const done = finished(child);
+  child.stdin!.end();
+  const r = await done;
+  assert.equal(r.code, 255);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[0], /^eic: tunnel closed by the endpoint: Unable to connect to target \(code 1011\)/);
+  assert.equal(lines.filter((l) => l.startsWith('eic: ')).length, 1, `told once: ${r.stderr}`);
 });

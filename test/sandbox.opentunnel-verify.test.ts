@@ -73,7 +73,7 @@ test('expiry: valid for 60 s, then "Signature expired"; more than 5 min in the f
 
 test('unknown access key and a wrong session token are "The security token … is invalid"', () => {
   const r = refusal(asRequest(signed({ credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'secret_key' } })));
-  assert.deepEqual(r, { ok: false, status: 403, message: INVALID_TOKEN });
+  assert.deepEqual(r, { ok: false, status: 403, errorCode: 'UnrecognizedClientException', message: INVALID_TOKEN });
   const withToken = [{ ...vector.credentials, sessionToken: 'tok' }];
   assert.equal(refusal(asRequest(signed(), { credentials: withToken })).message, INVALID_TOKEN);
   const good = signed({ credentials: { ...vector.credentials, sessionToken: 'tok' } });
@@ -94,7 +94,7 @@ test('X-Amz-Expires over 60, malformed dates and missing parameters are 400s; no
   assert.match(refusal(asRequest(withParam(vector.expectedUrl, 'X-Amz-Expires', '3600'))).message, /X-Amz-Expires must be between 1 and 60/);
   assert.equal(refusal(asRequest(withParam(vector.expectedUrl, 'X-Amz-Date', '2020-01-01'))).status, 400);
   assert.equal(refusal(asRequest(vector.expectedUrl.replace(/&X-Amz-Signature=[^&]*/, ''))).status, 400);
-  assert.deepEqual(refusal(asRequest('wss://h/openTunnel?instanceConnectEndpointId=eice-123')), { ok: false, status: 403, message: 'Missing Authentication Token' });
+  assert.deepEqual(refusal(asRequest('wss://h/openTunnel?instanceConnectEndpointId=eice-123')), { ok: false, status: 403, errorCode: 'MissingAuthenticationToken', message: 'Missing Authentication Token' });
   assert.equal(refusal(asRequest(vector.expectedUrl.replace('/openTunnel', '/other'))).status, 404);
   assert.equal(refusal(asRequest(vector.expectedUrl + '&remotePort=22')).status, 400, 'a repeated parameter');
 });

@@ -108,7 +108,7 @@ describe('eic ssh -- command (sandbox)', () => {
     const r = await runEic(['ssh', cli.id, '--', 'echo never'], cli.env);
     assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.length, 0);
-    assert.match(r.stderr, /eic: OpenTunnel refused \(403\): User is not authorized/);
+    assert.match(r.stderr, /eic: OpenTunnel refused \(403 AccessDenied\): User is not authorized/);
   });
 
   it('exits 255 when the tunnel drops before the SSH handshake', async () => {

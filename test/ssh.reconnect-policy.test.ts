@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from 'ssh2';
 import { EicError, usageError, type ErrorCode } from '../src/errors.js';
-import { isTransient, lossError, lossReason } from '../src/cli/ssh/loss.js';
+import { isTransient, lossError, lossReason, retryKind } from '../src/cli/ssh/loss.js';
 import { defaultBackoffMs } from '../src/cli/ssh/reconnect.js';
 import { ClientSlot } from '../src/ssh/client-slot.js';
 
@@ -15,16 +15,24 @@ const conn = (code: ErrorCode, message: string = code) => new EicError(code, mes
 describe('reconnect policy', () => {
   it('retries network trouble, throttling and 5xx; not refusals the user must fix', () => {
     for (const e of [conn('tunnel-network'), conn('tunnel-timeout'), conn('tunnel-dns'), conn('ssh-connect'), conn('ssh-timeout'),
-      conn('tunnel-refused', 'OpenTunnel refused (503): busy'), conn('tunnel-refused', 'OpenTunnel refused (429): too many'),
+      conn('tunnel-refused-transient', 'OpenTunnel refused (503): busy'), conn('tunnel-refused-transient', 'OpenTunnel refused (429): too many'),
       new EicError('push-key-throttled', 'throttled'), new EicError('aws-unreachable', 'x'),
       new Error('socket hang up')]) {
       assert.equal(isTransient(e), true, (e as EicError).code ?? e.message);
     }
     for (const e of [conn('ssh-auth-failed'), conn('host-key-changed'), conn('tunnel-refused', 'OpenTunnel refused (403): denied'),
-      conn('tunnel-refused', 'OpenTunnel refused (400): bad ip'), new EicError('push-key-instance-not-found', 'gone'),
+      conn('tunnel-refused-unknown', 'OpenTunnel refused (418): ?'), new EicError('push-key-instance-not-found', 'gone'),
       new EicError('access-denied', 'no'), new EicError('sso-expired', 'login'), usageError('bad-target', 'bad')]) {
       assert.equal(isTransient(e), false, e.code);
     }
+  });
+
+  it('an OpenTunnel refusal the user must fix ends at once; one eic cannot read is tried a bounded number of times', () => {
+    assert.equal(retryKind(conn('tunnel-refused', 'OpenTunnel refused (500 InvalidParameter): x')), 'permanent');
+    assert.equal(retryKind(usageError('bad-target', 'bad')), 'permanent');
+    assert.equal(retryKind(conn('tunnel-refused-unknown', 'OpenTunnel refused (418): ?')), 'bounded');
+    assert.equal(retryKind(conn('ssh-auth-failed')), 'bounded');
+    assert.equal(retryKind(conn('tunnel-refused-transient')), 'transient');
   });
 
   it('backs off 1 s, 2 s, 4 s… up to 30 s', () => {

@@ -201,7 +201,7 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     const { port, err, done: d } = await startForwarding(['--max-tunnel-duration', '2']);
     // Transient: one 503, then the next attempt gets through.
     sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' }, { once: true });
-    await err.until(/warning: reconnect attempt 1 failed: OpenTunnel refused \(503\)/);
+    await err.until(/warning: reconnect attempt 1 failed: OpenTunnel refused \(503 InternalError\)/);
     // A connection made while there is no tunnel waits for the next one, then goes through.
     const held = await openEcho(port);
     held.sock.write('held over');
@@ -215,11 +215,11 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     held.sock.destroy();
     const hello = Buffer.from('still here');
     assert.deepEqual(await echoes(port, hello), hello);
-    // Permanent: access denied on every attempt.
-    sb.faults.set('*', { kind: 'refuse', status: 403, message: 'denied by policy' });
+    // Permanent: access denied, told by its ErrorCode (the status says "try again"): no second attempt.
+    sb.faults.set('*', { kind: 'refuse', status: 503, errorCode: 'AccessDeniedException', message: 'denied by policy' });
     const r = await d;
     assert.equal(r.code, 255, r.stderr);
-    assert.match(r.stderr, new RegExp(`^eic: gave up reconnecting to ${id} after 3 attempts: OpenTunnel refused \\(403\\): denied by policy`, 'm'));
+    assert.match(r.stderr, new RegExp(`^eic: gave up reconnecting to ${id} after 1 attempt: OpenTunnel refused \\(503 AccessDeniedException\\): denied by policy \\(request id [0-9a-f-]{36}\\)`, 'm'));
   });
 
   it('exits 255 on Ctrl-C while waiting to reconnect; a connection made meanwhile is closed', async () => {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { EicError, SSH_FAILURE_STATUS, Status } from '../errors.js';
 import { redact } from '../log.js';
-import { safeMessage } from '../safe-text.js';
+import { errorLine } from './error-line.js';
 import { processIo, type Io } from '../io.js';
 import { eicVersion } from '../version.js';
 import { isVersionQuery } from '../version-query.js';
@@ -70,8 +70,8 @@ function report(err: unknown, io: Io, verbose: boolean): number {
     return err.exitCode === 0 ? 0 : Status.usage;
   }
   if (err instanceof EicError) {
-    // Messages carry AWS text; whatever escaped escaping where it entered is escaped here.
-    io.stderr.write(redact(safeMessage(`eic: ${err.message}${err.hint ? ` (${err.hint})` : ''}`)) + '\n');
+    // Messages carry AWS text; whatever escaped escaping where it entered is escaped there.
+    io.stderr.write(errorLine(err) + '\n');
     if (verbose && err.cause) io.stderr.write(redact(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}`) + '\n');
     return err.exitCode;
   }

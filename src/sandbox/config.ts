@@ -44,6 +44,11 @@ export interface EndpointConfig {
   securityGroupIds?: string[];
   /** The endpoint's own address in its subnet (the source of its connections); derived when absent. */
   privateIpAddress?: string;
+  /**
+   * false: the endpoint never answers a WebSocket ping (whether EICE does is not known), so
+   * clients must not take a missing pong for a dead tunnel. Default true.
+   */
+  answersPings?: boolean;
 }
 
 /**
@@ -88,6 +93,11 @@ export interface SandboxConfig {
   keyValiditySeconds: number;
   /** Concurrent tunnels per endpoint (AWS: 20). */
   maxTunnelsPerEndpoint: number;
+  /**
+   * The HTTP status of an OpenTunnel refusal, by its ErrorCode, instead of the sandbox's own
+   * (AWS's are not known): e.g. {"InvalidParameter": 500}.
+   */
+  refusalStatuses?: Record<string, number>;
 }
 
 export const DEFAULT_CREDENTIALS: CredentialConfig = {

@@ -3,8 +3,11 @@
  * makes them (signature, then endpoint state, port, address), fault injection, the
  * per-endpoint tunnel limit, then relay.ts for the bytes.
  *
- * Refusals happen before the upgrade, as an HTTP status with a JSON {"Message": …} body,
- * Content-Length and x-amzn-RequestId (accepted upgrades carry the header too).
+ * Refusals happen before the upgrade, as an HTTP status with a JSON {"ErrorCode", "Message"}
+ * body (the shape of the one refusal seen from AWS), Content-Length and x-amzn-RequestId
+ * (accepted upgrades carry the header too). AWS's statuses per cause are not known: the config's
+ * `refusalStatuses` (ErrorCode → status) replaces the sandbox's, so tests can prove a client
+ * decides on the ErrorCode first. An address nobody answers on is not refused: target-relay.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,7 +15,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { InstanceConfig, SandboxConfig } from './config.js';
+import type { EndpointConfig, InstanceConfig, SandboxConfig } from './config.js';
 import type { FaultControl } from './faults.js';
 import { verifyOpenTunnel } from './opentunnel-verify.js';
 import { relay } from './target-relay.js';
@@ -45,8 +48,8 @@ export interface EiceServer {
   close(): Promise<void>;
 }
 
-function jsonResponse(status: number, message: string, requestId: string): { head: string; body: string } {
-  const body = JSON.stringify({ Message: message });
+function jsonResponse(status: number, errorCode: string, message: string, requestId: string): { head: string; body: string } {
+  const body = JSON.stringify({ ErrorCode: errorCode, Message: message });
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
     'Content-Type: application/json\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -54,6 +57,14 @@ function jsonResponse(status: number, message: string, requestId: string): { hea
     `Date: ${new Date().toUTCString()}\r\n` +
     'Connection: close\r\n\r\n';
   return { head, body };
+}
+
+/** A refusal fault's ErrorCode when the test names none. */
+function errorCodeFor(status: number): string {
+  if (status === 401 || status === 403) return 'AccessDenied';
+  if (status === 429) return 'ThrottlingException';
+  if (status >= 500) return 'InternalError';
+  return 'InvalidParameter';
 }
 
 /**
@@ -67,12 +78,18 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
   let requests = 0;
   const sockets = new Set<Duplex>();
   const requestIds = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_FRAME, clientTracking: true });
-  wss.on('headers', (headers, req) => { headers.push(`x-amzn-RequestId: ${requestIds.get(req) ?? randomUUID()}`); });
+  // One server per ping behaviour: ws decides auto-pong per server, not per connection.
+  const wsServers = [true, false].map((autoPong) => {
+    const s = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_FRAME, clientTracking: true, autoPong });
+    s.on('headers', (headers, req) => { headers.push(`x-amzn-RequestId: ${requestIds.get(req) ?? randomUUID()}`); });
+    return s;
+  });
+  const wssFor = (e: EndpointConfig) => wsServers[e.answersPings === false ? 1 : 0];
 
-  function refuse(socket: Duplex, status: number, message: string, requestId: string, why: string): void {
-    logger.debug(`eice: refused ${status} (${why}) request ${requestId}: ${message}`);
-    const { head, body } = jsonResponse(status, message, requestId);
+  function refuse(socket: Duplex, r: { status: number; errorCode: string; message: string }, requestId: string, why: string): void {
+    const status = config.refusalStatuses?.[r.errorCode] ?? r.status;
+    logger.debug(`eice: refused ${status} ${r.errorCode} (${why}) request ${requestId}: ${r.message}`);
+    const { head, body } = jsonResponse(status, r.errorCode, r.message, requestId);
     socket.end(head + body);
   }
 
@@ -85,9 +102,9 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
       method: req.method ?? 'GET', url: req.url ?? '/', host: req.headers.host, now: now(),
       region: config.region, credentials: config.credentials,
     });
-    if (!v.ok) return refuse(socket, v.status, v.message, requestId, 'verify');
+    if (!v.ok) return refuse(socket, v, requestId, 'verify');
     const p = checkTunnel(config, v.params);
-    if (!p.ok) return refuse(socket, p.status, p.message, requestId, 'policy');
+    if (!p.ok) return refuse(socket, p, requestId, 'policy');
     const endpointId = p.endpoint.id;
 
     const fault = faults.take(endpointId);
@@ -96,11 +113,12 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
       await new Promise((r) => setTimeout(r, fault.ms));
       if (socket.destroyed) return;
     }
-    if (fault?.kind === 'refuse') return refuse(socket, fault.status, fault.message, requestId, 'fault');
+    if (fault?.kind === 'refuse') return refuse(socket, { errorCode: errorCodeFor(fault.status), ...fault }, requestId, 'fault');
 
     const count = active.get(endpointId) ?? 0;
     if (count >= config.maxTunnelsPerEndpoint) {
-      return refuse(socket, 429, `Too many concurrent connections: instance connect endpoint '${endpointId}' allows at most ${config.maxTunnelsPerEndpoint}.`, requestId, 'limit');
+      return refuse(socket, { status: 429, errorCode: 'TooManyConnections',
+        message: `Too many concurrent connections: instance connect endpoint '${endpointId}' allows at most ${config.maxTunnelsPerEndpoint}.` }, requestId, 'limit');
     }
     // Counted from here until the client's TCP connection is gone, whatever happens between.
     active.set(endpointId, count + 1);
@@ -110,16 +128,16 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
       active.set(endpointId, (active.get(endpointId) ?? 1) - 1);
     });
     // Security groups do not refuse the upgrade: the tunnel opens and then cannot reach the target.
-    const blocked = blockedBySecurityGroups(config, {
+    const blocked = p.instance && blockedBySecurityGroups(config, {
       endpoint: p.endpoint, instance: p.instance, port: v.params.remotePort, targetIp: v.params.privateIpAddress,
       clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
     });
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const label = `tunnel ${requestId.slice(0, 8)} ${endpointId} -> ${p.instance.id}:${v.params.remotePort}`;
+    wssFor(p.endpoint).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const label = `tunnel ${requestId.slice(0, 8)} ${endpointId} -> ${p.instance?.id ?? v.params.privateIpAddress}:${v.params.remotePort}`;
       logger.debug(`${label}: open (maxTunnelDuration ${v.params.maxTunnelDuration} s)${blocked ? `; blocked: ${blocked}` : ''}`);
       relay({
         ws, raw: socket, fault, label, logger,
-        target: p.instance.state === 'running' && !blocked ? opts.target(p.instance, v.params.remotePort) : undefined,
+        target: p.instance?.state === 'running' && !blocked ? opts.target(p.instance, v.params.remotePort) : undefined,
         maxTunnelDuration: v.params.maxTunnelDuration,
       });
     });
@@ -127,7 +145,7 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = randomUUID();
-    const body = JSON.stringify({ Message: 'OpenTunnel is a WebSocket endpoint: send a WebSocket upgrade request.' });
+    const body = JSON.stringify({ ErrorCode: 'InvalidRequest', Message: 'OpenTunnel is a WebSocket endpoint: send a WebSocket upgrade request.' });
     res.writeHead(426, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': requestId, Connection: 'close' });
     res.end(body);
     req.resume();
@@ -166,9 +184,9 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
     activeTunnels: (endpointId) => active.get(endpointId) ?? 0,
     tunnelRequests: () => requests,
     async close() {
-      for (const ws of wss.clients) ws.terminate();
+      for (const wss of wsServers) for (const ws of wss.clients) ws.terminate();
       for (const s of sockets) s.destroy();
-      wss.close();
+      for (const wss of wsServers) wss.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
     },
   };

@@ -4,8 +4,8 @@
  * that every failure a client can meet is reported clearly.
  */
 export type Fault =
-  /** Refuse the upgrade with this HTTP status and JSON {"Message": message}. */
-  | { kind: 'refuse'; status: number; message: string }
+  /** Refuse the upgrade with this HTTP status and JSON {"ErrorCode": errorCode (default: one that fits the status), "Message": message}. */
+  | { kind: 'refuse'; status: number; message: string; errorCode?: string }
   /** After `bytes` relayed towards the client, close with this code and reason. */
   | { kind: 'close-after'; bytes: number; code: number; reason: string }
   /** Send a text frame (after `afterBytes` towards the client, default 0). */

@@ -28,7 +28,7 @@ export interface TunnelParams {
 
 export type VerifyResult =
   | { ok: true; params: TunnelParams }
-  | { ok: false; status: number; message: string };
+  | { ok: false; status: number; errorCode: string; message: string };
 
 export interface VerifyInput {
   method: string;
@@ -46,7 +46,12 @@ export const SIGNATURE_MISMATCH =
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 export const INVALID_TOKEN = 'The security token included in the request is invalid.';
 
-const fail = (status: number, message: string): VerifyResult => ({ ok: false, status, message });
+/**
+ * A refusal with its ErrorCode. AWS publishes neither codes nor statuses for OpenTunnel; these
+ * are the codes AWS's SigV4 front ends use for the same mistakes, and InvalidParameter as seen.
+ */
+const fail = (status: number, message: string, errorCode = status === 403 ? 'AccessDenied' : 'InvalidParameter'): VerifyResult =>
+  ({ ok: false, status, errorCode, message });
 
 /** Query parameters in order, decoded; undefined when malformed or a key repeats. */
 function parseQuery(query: string): Array<[string, string]> | undefined {
@@ -92,7 +97,7 @@ export function verifyOpenTunnel(input: VerifyInput): VerifyResult {
   if (input.method !== 'GET') return fail(400, `Method ${input.method} is not allowed; OpenTunnel is a WebSocket GET.`);
   const q = input.url.indexOf('?');
   const path = q < 0 ? input.url : input.url.slice(0, q);
-  if (path !== '/openTunnel') return fail(404, `No such resource: ${path}`);
+  if (path !== '/openTunnel') return fail(404, `No such resource: ${path}`, 'UnknownOperation');
   const params = parseQuery(q < 0 ? '' : input.url.slice(q + 1));
   if (!params) return fail(400, 'The query string is malformed (bad percent-encoding or a repeated parameter).');
   const get = (k: string) => params.find(([key]) => key === k)?.[1];
@@ -100,7 +105,7 @@ export function verifyOpenTunnel(input: VerifyInput): VerifyResult {
   // --- authentication (SigV4 query) ---
   const authKeys = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
   const missing = authKeys.filter((k) => get(k) === undefined);
-  if (missing.length === authKeys.length) return fail(403, 'Missing Authentication Token');
+  if (missing.length === authKeys.length) return fail(403, 'Missing Authentication Token', 'MissingAuthenticationToken');
   if (missing.length > 0) return fail(400, `AWS query-string parameters missing: ${missing.join(', ')}.`);
   if (get('X-Amz-Algorithm') !== ALGORITHM) return fail(400, `X-Amz-Algorithm only supports '${ALGORITHM}'.`);
 
@@ -111,11 +116,11 @@ export function verifyOpenTunnel(input: VerifyInput): VerifyResult {
   if (!date) return fail(400, "X-Amz-Date must be in the ISO8601 basic format 'YYYYMMDDTHHMMSSZ'.");
   const amz = get('X-Amz-Date')!;
   if (dateStamp !== amz.slice(0, 8)) {
-    return fail(403, `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${dateStamp}' != '${amz.slice(0, 8)}', from 'X-Amz-Date'.`);
+    return fail(403, `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${dateStamp}' != '${amz.slice(0, 8)}', from 'X-Amz-Date'.`, 'SignatureDoesNotMatch');
   }
-  if (region !== input.region) return fail(403, `Credential should be scoped to a valid region, not '${region}'.`);
-  if (service !== SIGNING_SERVICE) return fail(403, `Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`);
-  if (terminator !== 'aws4_request') return fail(403, `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`);
+  if (region !== input.region) return fail(403, `Credential should be scoped to a valid region, not '${region}'.`, 'SignatureDoesNotMatch');
+  if (service !== SIGNING_SERVICE) return fail(403, `Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`, 'SignatureDoesNotMatch');
+  if (terminator !== 'aws4_request') return fail(403, `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`, 'SignatureDoesNotMatch');
   const expires = intParam(get('X-Amz-Expires'));
   if (expires === undefined) return fail(400, 'X-Amz-Expires must be a whole number of seconds.');
   if (expires < 1 || expires > URL_EXPIRES_SECONDS) {
@@ -125,21 +130,21 @@ export function verifyOpenTunnel(input: VerifyInput): VerifyResult {
 
   const cred = input.credentials.find((c) => c.accessKeyId === accessKeyId);
   const token = get('X-Amz-Security-Token');
-  if (!cred || (cred.sessionToken ?? '') !== (token ?? '')) return fail(403, INVALID_TOKEN);
+  if (!cred || (cred.sessionToken ?? '') !== (token ?? '')) return fail(403, INVALID_TOKEN, 'UnrecognizedClientException');
   if (!input.host) return fail(400, 'The Host header is missing; it is a signed header.');
 
   const expected = signature({
     method: 'GET', host: input.host, path, params, secretAccessKey: cred.secretAccessKey,
     dateStamp, amzDate: amz, region, service,
   });
-  if (!sameHex(expected, get('X-Amz-Signature')!)) return fail(403, SIGNATURE_MISMATCH);
+  if (!sameHex(expected, get('X-Amz-Signature')!)) return fail(403, SIGNATURE_MISMATCH, 'SignatureDoesNotMatch');
 
   const now = input.now.getTime();
   if (date.getTime() - now > MAX_CLOCK_SKEW_MS) {
-    return fail(403, `Signature not yet current: ${amz} is still later than ${amzDate(new Date(now + MAX_CLOCK_SKEW_MS))} (${amzDate(input.now)} + 5 min.)`);
+    return fail(403, `Signature not yet current: ${amz} is still later than ${amzDate(new Date(now + MAX_CLOCK_SKEW_MS))} (${amzDate(input.now)} + 5 min.)`, 'SignatureDoesNotMatch');
   }
   if (date.getTime() + expires * 1000 < now) {
-    return fail(403, `Signature expired: ${amzDate(new Date(date.getTime() + expires * 1000))} is now earlier than ${amzDate(input.now)}.`);
+    return fail(403, `Signature expired: ${amzDate(new Date(date.getTime() + expires * 1000))} is now earlier than ${amzDate(input.now)}.`, 'SignatureDoesNotMatch');
   }
 
   // --- tunnel parameters ---

@@ -12,11 +12,13 @@ import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { SecureContext } from 'node:tls';
 import WebSocket from 'ws';
 import { EicError } from '../errors.js';
-import { safeText } from '../safe-text.js';
 import { redact, silentLogger, type Logger } from '../log.js';
 import { eicVersion } from '../version.js';
 import { tlsReadOption } from './frame-reader.js';
 import { caTrust, UNTRUSTED_CODES, type ExtraCas } from '../net/trust.js';
+import { refusalError } from './refusal.js';
+
+export { refusalError } from './refusal.js';
 
 export interface ConnectOptions {
   /** A presigned wss:// URL. */
@@ -33,6 +35,11 @@ export interface ConnectOptions {
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+/**
+ * Idle time before the kernel probes the endpoint's TCP connection. The endpoint may not answer
+ * WebSocket pings (tunnel-link.ts), so these probes are what find a peer that vanished.
+ */
+export const TCP_KEEPALIVE_MS = 15_000;
 /** A refusal body is a short JSON document; never buffer more than this of it. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -128,6 +135,9 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
       res.once('close', () => fail(refusal()));
       res.once('error', () => fail(refusal()));
     });
+    // Public way to the socket: the upgrade answer's. Through a proxy it is the TLS socket, whose
+    // setKeepAlive reaches the TCP connection to the proxy.
+    ws.once('upgrade', (res: IncomingMessage) => res.socket.setKeepAlive(true, TCP_KEEPALIVE_MS));
     ws.once('open', () => {
       if (settled) return;
       settled = true;
@@ -137,37 +147,6 @@ function openTunnel(opts: ConnectOptions, secureContext: SecureContext | undefin
       resolve(ws);
     });
   });
-}
-
-/** "OpenTunnel refused (403): <Message> (request id …)" with a hint that fits the status. */
-export function refusalError(status: number, headers: IncomingMessage['headers'], body: string): EicError {
-  const requestId = headerValue(headers['x-amzn-requestid']) ?? headerValue(headers['x-amz-request-id']);
-  let message = '';
-  try {
-    const json = JSON.parse(body) as Record<string, unknown>;
-    const m = json.Message ?? json.message ?? json.errorMessage;
-    if (typeof m === 'string') message = safeText(m);
-  } catch {
-    // Not JSON: show the start of the text, if it is short and printable.
-    const text = body.trim();
-    if (text && text.length <= 300 && !/[\x00-\x08]/.test(text)) message = safeText(text.replace(/\s+/g, ' '));
-  }
-  const text = `OpenTunnel refused (${status})${message ? `: ${message}` : ''}${requestId ? ` (request id ${requestId})` : ''}`;
-  return new EicError('tunnel-refused', redact(text), refusalHint(status));
-}
-
-function refusalHint(status: number): string | undefined {
-  if (status === 403 || status === 401) {
-    return 'check that your IAM identity may call ec2-instance-connect:OpenTunnel on this endpoint, including any remotePort, privateIpAddress or maxTunnelDuration conditions, and that your clock is right';
-  }
-  if (status === 400) return 'check the instance IP, the remote port (only 22 and 3389 are allowed) and --max-tunnel-duration (1..3600)';
-  if (status === 429) return 'the endpoint is throttling or at its limit of 20 concurrent connections; try again shortly';
-  if (status >= 500) return 'the endpoint had a problem; try again, and check the AWS Health Dashboard if it persists';
-  return undefined;
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Map a Node/ws connection error to what failed and what to check. */

@@ -36,7 +36,13 @@ import { CLOSE_GRACE_MS, TunnelLink, type LinkEnd, type LinkOptions } from './tu
 export { tunnelStream } from './tunnel-stream.js';
 export { SEND_HIGH_WATER } from './tunnel-link.js';
 
-export interface RelayOptions extends LinkOptions {}
+export interface RelayOptions extends LinkOptions {
+  /**
+   * Called when the tunnel fails; the local side is ended once what it returns has settled:
+   * `eic proxy` tells the user before ssh sees the end of the stream (ssh reports that at once).
+   */
+  onTunnelError?(err: EicError): void | Promise<void>;
+}
 
 export interface RelayEnd {
   /** Bytes received from the tunnel (and written to the local side). */
@@ -154,7 +160,14 @@ export function relay(ws: WebSocket, local: LocalSide, opts: RelayOptions = {}):
       } else if (!localEnded) {
         readable.resume(); // keep draining so the socket can close cleanly
       }
+      const held = end.error ? opts.onTunnelError?.(end.error) : undefined;
+      if (held) void held.then(endLocal, endLocal);
+      else endLocal();
+    }
+
+    function endLocal(): void {
       if (!writable.writableEnded && !writable.destroyed) writable.end();
+      if (settled) return; // the local side closed by itself meanwhile
       if (writable.writableFinished || writable.destroyed) onWritableDone();
       watchStall();
       maybeDone();

@@ -12,6 +12,11 @@
  * handed to the kernel (writes are ordered, so everything before it has been too); the caller
  * is told once the whole chunk is queued. One callback per filling frame, no promise per
  * frame. Backpressure in: pauseInbound()/resumeInbound() stop reading the TLS socket.
+ *
+ * Liveness: a ping every keepAliveMs keeps idle-timeout middleboxes open. Whether the endpoint
+ * answers pings is not known (protocol §3), so a missing pong ends the tunnel only once this
+ * endpoint has answered one on this tunnel; until then TCP keep-alive (connect.ts) and the SSH
+ * layer's own keep-alives are what find a dead peer.
  */
 import WebSocket from 'ws';
 import { EicError } from '../errors.js';
@@ -19,6 +24,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { Batcher } from './batch.js';
 import { attachFrameReader } from './frame-reader.js';
 import { MAX_CLIENT_FRAME_BYTES } from '../eice.js';
+import { safeText } from '../safe-text.js';
 
 /** Bytes queued towards the endpoint before the local side is paused. */
 export const SEND_HIGH_WATER = 1024 * 1024;
@@ -68,6 +74,8 @@ export class TunnelLink {
   private inboundPaused = false;
   private alive = true;
   private pingOutstanding = false;
+  /** The endpoint has answered a ping on this tunnel: from then on a missing pong is a loss. */
+  private answersPings = false;
   private lastQueued = 0;
   private graceTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
@@ -224,6 +232,7 @@ export class TunnelLink {
 
   private readonly onPong = (): void => {
     this.alive = true;
+    this.answersPings = true;
     this.pingOutstanding = false;
   };
 
@@ -245,7 +254,7 @@ export class TunnelLink {
     if (queued !== this.lastQueued) this.alive = true;
     this.lastQueued = queued;
     // While we are not reading (the local side is slow) a pong cannot arrive: not a loss.
-    if (this.pingOutstanding && !this.alive && !this.inboundPaused) {
+    if (this.answersPings && this.pingOutstanding && !this.alive && !this.inboundPaused) {
       this.fail(tunnelLost('no answer to keep-alive ping'));
       return;
     }
@@ -278,7 +287,9 @@ export class TunnelLink {
       if (this.closing) return undefined;
       return tunnelLost(e?.message);
     }
+    // The reason is the endpoint's text, for the user (e.g. "Unable to connect to target").
+    const said = safeText(reason);
     return new EicError('tunnel-closed',
-      reason ? `tunnel closed by the endpoint: ${reason} (code ${code})` : `tunnel closed by the endpoint with code ${code}`);
+      said ? `tunnel closed by the endpoint: ${said} (code ${code})` : `tunnel closed by the endpoint with code ${code}`);
   }
 }

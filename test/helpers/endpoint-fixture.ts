@@ -8,9 +8,9 @@ import type WebSocket from 'ws';
 import { connectTunnel } from '../../src/tunnel/connect.js';
 import { startTestEndpoint, type ServerConn, type TestEndpoint } from './tunnel-endpoint.js';
 
-export function useTunnelEndpoint(): () => Promise<{ ws: WebSocket; conn: ServerConn }> {
+export function useTunnelEndpoint(opts: { autoPong?: boolean } = {}): () => Promise<{ ws: WebSocket; conn: ServerConn }> {
   let ep: TestEndpoint | undefined;
-  before(async () => { ep = await startTestEndpoint(); });
+  before(async () => { ep = await startTestEndpoint(opts); });
   after(async () => { await ep?.close(); });
   return async () => {
     if (!ep) throw new Error('the test endpoint is not started yet (open tunnels inside tests)');

@@ -89,10 +89,11 @@ export function frameTap(onFrame: (f: FrameRecord) => void): (chunk: Buffer) => 
   };
 }
 
-export async function startTestEndpoint(): Promise<TestEndpoint> {
+/** `autoPong: false`: the endpoint never answers a ping (as EICE may not). */
+export async function startTestEndpoint(opts: { autoPong?: boolean } = {}): Promise<TestEndpoint> {
   const cert = testCert();
   const server = https.createServer({ cert: cert.cert, key: cert.key });
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: opts.autoPong ?? true });
   const waiting: Array<(c: ServerConn) => void> = [];
   const ready: ServerConn[] = [];
   const sockets = new Set<Socket>();

@@ -6,7 +6,8 @@
  * under -v: it is how every session through ssh ends.
  */
 import type { Command } from 'commander';
-import { usageError } from '../../errors.js';
+import { SSH_FAILURE_STATUS, usageError, type EicError } from '../../errors.js';
+import { errorLine } from '../error-line.js';
 import { addAwsOptions, endpointPort, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
 import { optionsAfterDestination } from '../openssh-args.js';
@@ -65,12 +66,23 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
     try {
       const ws = await keys.openWithPush(t, port ?? 22, push, opts.osUser, logger);
       void signals.stopped.then(() => ws.terminate());
+      // A failed tunnel is explained and told before stdout ends: ssh reports the end of the
+      // stream at once and then ends eic, so told later it would come after ssh's own line.
+      let told: unknown;
+      const onTunnelError = async (err: EicError) => {
+        if (signals.received) return;
+        const { explainUnreachable } = await import('../../target/explain-unreachable.js');
+        const explained = await withinMs(EXPLAIN_MS, explainUnreachable(err, t, port ?? 22), err);
+        told = err;
+        io.stderr.write(errorLine(explained as EicError) + '\n');
+      };
       // The tunnel cut by a stop signal is no failure of the tunnel.
-      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger })
-        .catch(async (err) => {
+      const end = await relay(ws, { readable: io.stdin, writable: io.stdout }, { logger, onTunnelError })
+        .catch((err) => {
           if (signals.received) return undefined;
-          const { explainUnreachable } = await import('../../target/explain-unreachable.js');
-          throw await explainUnreachable(err, t, port ?? 22);
+          if (err !== told) throw err;
+          ctx.setExitCode(SSH_FAILURE_STATUS);
+          return undefined;
         });
       if (end) logger.debug(`tunnel closed by ${end.endedBy}: ${end.bytesOut} bytes out, ${end.bytesIn} bytes in`);
       if (signals.received) {
@@ -85,4 +97,14 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
       if (io.stdin === process.stdin) process.stdin.destroy();
     }
   });
+}
+
+/** How long the explanation of a failed tunnel (AWS calls) may hold the end of the stream. */
+const EXPLAIN_MS = 10_000;
+
+/** `p`'s value, or `fallback` when it takes longer than `ms` or fails. */
+function withinMs<T>(ms: number, p: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms); });
+  return Promise.race([p.catch(() => fallback), late]).finally(() => clearTimeout(timer));
 }

@@ -59,12 +59,21 @@ const PERMANENT_CODES = new Set<ErrorCode>([
   'tunnel-tls-untrusted', 'tunnel-tls-name', 'tunnel-tls-date', 'tunnel-url',
 ]);
 
-/** Whether a failed reconnect attempt is worth repeating without limit (network, throttling, 5xx). */
+/**
+ * How a failed reconnect attempt is treated: `transient` is retried without limit (network,
+ * throttling, the endpoint's connection limit, 5xx), `permanent` ends eic at once (a refusal
+ * the user must fix: a bad parameter, an IAM denial, a bad signature; bad input), and
+ * `bounded` is retried a few times (a refused key may just not have arrived yet; an
+ * OpenTunnel refusal eic cannot read may pass).
+ */
+export function retryKind(err: unknown): 'transient' | 'permanent' | 'bounded' {
+  if (!isEicError(err)) return 'transient';
+  if (err.kind === 'usage' || err.code === 'tunnel-refused') return 'permanent';
+  if (err.code === 'tunnel-refused-unknown' || PERMANENT_CODES.has(err.code)) return 'bounded';
+  return 'transient';
+}
+
+/** Whether a failed reconnect attempt is worth repeating without limit. */
 export function isTransient(err: unknown): boolean {
-  if (!isEicError(err)) return true;
-  if (err.kind === 'usage') return false;
-  if (PERMANENT_CODES.has(err.code)) return false;
-  // OpenTunnel refusals: 400/401/403/404 say the request itself is refused; 429/5xx pass.
-  if (err.code === 'tunnel-refused') return !/\((40[0-4])\)/.test(err.message);
-  return true;
+  return retryKind(err) === 'transient';
 }

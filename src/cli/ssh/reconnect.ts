@@ -10,7 +10,7 @@ import type { Client } from 'ssh2';
 import { EicError, isEicError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ClientSlot } from '../../ssh/client-slot.js';
-import { endedByDuration, isTransient, lossError, lossReason, type LossContext } from './loss.js';
+import { endedByDuration, lossError, lossReason, retryKind, type LossContext } from './loss.js';
 
 /** A ready connection and the promise of its end (watched from the start, so no close is missed). */
 export interface Held { client: Client; openedAt: number; closed: Promise<{ err?: Error }> }
@@ -39,7 +39,7 @@ export interface HoldOptions {
   stop: Promise<unknown>;
   /** Wait before the nth retry (n ≥ 1); default 1 s, 2 s, 4 s… up to 30 s. */
   backoffMs?: (n: number) => number;
-  /** Give up after this many failures in a row that are not transient; default 3. */
+  /** Give up after this many failures in a row that are neither transient nor permanent; default 3. */
   maxPermanentFailures?: number;
 }
 
@@ -101,10 +101,11 @@ async function reconnect(o: HoldOptions, stop: Promise<typeof STOPPED>): Promise
       return watch(got.client, openedAt);
     }
     const e = isEicError(got.err) ? got.err : new EicError('reconnect-failed', (got.err as Error)?.message ?? String(got.err));
-    if (isTransient(e)) permanent = 0;
-    else if (++permanent >= maxPermanent) {
+    const kind = retryKind(e);
+    if (kind === 'transient') permanent = 0;
+    else if (kind === 'permanent' || ++permanent >= maxPermanent) {
       throw new EicError('reconnect-gave-up',
-        `gave up reconnecting to ${o.loss.instanceId} after ${attempt} attempts: ${e.message}`, e.hint, { cause: e });
+        `gave up reconnecting to ${o.loss.instanceId} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${e.message}`, e.hint, { cause: e });
     }
     const wait = backoff(attempt);
     o.logger.warn(`reconnect attempt ${attempt} failed: ${e.message}; next in ${seconds(wait)} s`);
