@@ -1,3 +1,4 @@
+// needs: openssl
 // How eic reads a refused OpenTunnel upgrade from a real server (the JSON body AWS sends,
 // {"ErrorCode", "Message"}, and x-amzn-RequestId): ErrorCode, Message and request id are shown,
 // AWS's text with control characters escaped, and "permanent", "transient" or "unknown" is decided from

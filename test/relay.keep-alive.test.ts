@@ -1,3 +1,4 @@
+// needs: openssl
 // Keep-alive against an endpoint that never answers pings (EICE may not: protocol §3): the
 // tunnel keeps being pinged and stays up, its TCP connection has keep-alive probes on, and it
 // still carries data afterwards. (An endpoint that did answer and then stops is reported lost:

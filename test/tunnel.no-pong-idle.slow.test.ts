@@ -1,4 +1,6 @@
-// Slow (~90 s; the `.slow.` in the name marks it for a fast tier to skip). Against endpoints that
+// tier: slow
+// needs: openssl sshd ssh ssh-keygen
+// Slow (~90 s; `tier: slow` keeps it out of `npm run test:fast`). Against endpoints that
 // never answer a WebSocket ping (sandbox `answersPings: false`; whether EICE answers is not
 // known), `eic proxy` under OpenSSH, `eic tunnel` and `eic ssh -N -L` each hold a connection
 // idle for 90 s, longer than eic once allowed a ping to go unanswered, and then carry data.

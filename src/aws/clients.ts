@@ -16,7 +16,8 @@ import type { Logger } from '../log.js';
 import type { Credentials } from './sigv4.js';
 import { caTrust } from '../net/trust.js';
 import type { Ec2Api, InstanceConnectApi } from './api.js';
-import { awsCall, missingRegionError, toEicError } from './errors.js';
+import { awsCall, missingRegionError, toEicError, withinDeadline } from './errors.js';
+import { callTimeouts, type AwsAccount } from './timeouts.js';
 
 export type { Credentials } from './sigv4.js';
 export type { Ec2Api, InstanceConnectApi } from './api.js';
@@ -35,7 +36,7 @@ export interface AwsContext {
   close(): void;
 }
 
-export interface AwsContextOptions { profile?: string; region?: string; env: NodeJS.ProcessEnv; logger: Logger }
+export interface AwsContextOptions extends AwsAccount { env: NodeJS.ProcessEnv; logger: Logger }
 
 /** Parse an AWS boolean setting ("true"/"false", any case); undefined when unset or empty. */
 function envBool(value: string | undefined): boolean | undefined {
@@ -93,8 +94,11 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const trust = ca ? caTrust(ca) : undefined;
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
-  const requestHandler = sdkRequestHandlerFor(env, { trust })
-    ?? (trust ? { httpsAgent: new CaAgent(trust, { keepAlive: true }) } : undefined);
+  const limits = callTimeouts(opts);
+  const timeouts = { connectionTimeout: limits.connectMs, requestTimeout: limits.readMs };
+  const requestHandler = sdkRequestHandlerFor(env, { trust, timeouts })
+    ?? { ...timeouts, ...(trust ? { httpsAgent: new CaAgent(trust, { keepAlive: true }) } : {}) };
+  
   const sdkLog = sdkLogger(logger);
 
   const ic = await import('./sdk-connect.js');
@@ -139,10 +143,10 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   // close() aborts the calls still on their way: destroying a client alone leaves the SDK to
   // retry a call whose socket it cut, which keeps the process alive for as long as AWS is slow.
   const closing = new AbortController();
-  const sendOpts = { abortSignal: closing.signal };
+  const within = <T>(action: string, call: (abortSignal: AbortSignal) => Promise<T>) => withinDeadline(action, limits.callMs, call, closing.signal);
   const icClient = new ic.EC2InstanceConnectClient({ ...common, ...endpointOf('EC2_INSTANCE_CONNECT') });
   const instanceConnect: InstanceConnectApi = {
-    sendSSHPublicKey: (input) => icClient.send(new ic.SendSSHPublicKeyCommand(input), sendOpts),
+    sendSSHPublicKey: (input) => within('SendSSHPublicKey', (abortSignal) => icClient.send(new ic.SendSSHPublicKeyCommand(input), { abortSignal })),
   };
 
   let ec2Client: import('@aws-sdk/client-ec2').EC2Client | undefined;
@@ -155,17 +159,17 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const ec2: Ec2Api = {
     describeInstances: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      const out = await client.send(new sdk.DescribeInstancesCommand(input), sendOpts);
+      const out = await within('DescribeInstances', (abortSignal) => client.send(new sdk.DescribeInstancesCommand(input), { abortSignal }));
       return realAnswer('DescribeInstances', out, out.Reservations, 'reservationSet');
     },
     describeInstanceConnectEndpoints: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      const out = await client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input), sendOpts);
+      const out = await within('DescribeInstanceConnectEndpoints', (abortSignal) => client.send(new sdk.DescribeInstanceConnectEndpointsCommand(input), { abortSignal }));
       return realAnswer('DescribeInstanceConnectEndpoints', out, out.InstanceConnectEndpoints, 'instanceConnectEndpointSet');
     },
     describeSecurityGroups: async (input) => {
       const { sdk, client } = await ec2Sdk();
-      return client.send(new sdk.DescribeSecurityGroupsCommand(input), sendOpts);
+      return within('DescribeSecurityGroups', (abortSignal) => client.send(new sdk.DescribeSecurityGroupsCommand(input), { abortSignal }));
     },
   };
 

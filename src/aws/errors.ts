@@ -85,6 +85,10 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
     return new EicError('aws-unavailable', withId(`${ctx.action}: the AWS service is unavailable${retriedNote(err)}: ${message}`),
       'try again in a minute; if it persists, check the AWS Health Dashboard', { cause: err });
   }
+  // The request handler's own limits (connect, read) after the SDK's retries.
+  if (name === 'TimeoutError') {
+    return timedOut(ctx.action, `${firstSentence(message)}${retriedNote(err)}`, err);
+  }
   const net = (err as NodeJS.ErrnoException)?.code;
   if (net && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO)/.test(net)) {
     return new EicError('aws-unreachable', `${ctx.action}: cannot reach AWS (${net}): ${message}`,
@@ -97,6 +101,35 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
 function firstSentence(text: string): string {
   const line = text.split('\n')[0];
   return line.length > 200 ? line.slice(0, 200) + '…' : line;
+}
+
+/**
+ * One AWS call, the SDK's retries included, bounded by `ms` (0: unbounded): the SDK is asked to
+ * abort, and eic goes on at the deadline whether or not it does. `parent` aborts it too.
+ */
+export async function withinDeadline<T>(action: string, ms: number, call: (abortSignal: AbortSignal) => Promise<T>, parent: AbortSignal): Promise<T> {
+  if (!ms) return call(parent);
+  const controller = new AbortController();
+  const onParent = () => controller.abort();
+  parent.addEventListener('abort', onParent, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(timedOut(action, `no answer within ${ms / 1000} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([call(controller.signal), late]);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParent);
+  }
+}
+
+function timedOut(action: string, detail: string, cause?: unknown): EicError {
+  return new EicError('aws-timeout', `${action} timed out: ${detail}`,
+    'check the network and the region (AWS_ENDPOINT_URL_* and HTTPS_PROXY if set); --cli-connect-timeout and --cli-read-timeout give AWS longer', { cause });
 }
 
 /** Wrap one AWS call so that its failures become EicErrors. */

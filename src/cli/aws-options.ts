@@ -7,11 +7,12 @@ import { isIP } from 'node:net';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ALLOWED_REMOTE_PORTS } from '../eice.js';
 import type { TargetOptions } from '../target/options.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S } from '../aws/timeouts.js';
 
 export type AwsCliOptions = TargetOptions;
 
 /** What addAccountOptions declares. */
-export interface AccountCliOptions { profile?: string; region?: string; verbose?: boolean }
+export interface AccountCliOptions { profile?: string; region?: string; cliConnectTimeout?: number; cliReadTimeout?: number; verbose?: boolean }
 
 /** A commander parser for an integer in [min, max]. */
 export function intInRange(min: number, max: number, what: string): (value: string) => number {
@@ -57,7 +58,9 @@ export function addAwsOptions(cmd: Command): Command {
 function accountOptions(cmd: Command, note = ''): Command {
   return cmd
     .option('--profile <name>', `AWS profile (default: AWS_PROFILE or the default profile)${note}`)
-    .option('--region <region>', `AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)${note}`);
+    .option('--region <region>', `AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)${note}`)
+    .option('--cli-connect-timeout <seconds>', `the longest wait to connect to an AWS API (default ${DEFAULT_CONNECT_TIMEOUT_S}; 0: no limit)`, intInRange(0, 86_400, '--cli-connect-timeout'))
+    .option('--cli-read-timeout <seconds>', `the longest wait for an AWS API to answer (default ${DEFAULT_READ_TIMEOUT_S}; 0: no limit)`, intInRange(0, 86_400, '--cli-read-timeout'));
 }
 
 function targetOptions(cmd: Command): Command {

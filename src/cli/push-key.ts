@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { addAccountOptions, type AccountCliOptions } from './aws-options.js';
+import { accountOf } from '../aws/timeouts.js';
 import type { CommandContext } from './context.js';
 
 export interface PushKeyCliOptions extends AccountCliOptions { publicKey?: string; osUser?: string }
@@ -25,7 +26,7 @@ export function registerPushKey(program: Command, ctx: CommandContext): void {
     const { user, host } = splitUserHost(target);
     const osUser = opts.osUser ?? user ?? 'ec2-user';
     const push = await keys.publicKeyToPush(opts.publicKey ?? true, io.env);
-    const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: io.env, logger });
+    const aws = await createAwsContext({ ...accountOf(opts), env: io.env, logger });
     try {
       const instance = await resolveInstance(aws, host!);
       checkReachable(instance);

@@ -11,6 +11,8 @@ import type { ProxyEnv } from './no-proxy.js';
 export interface SdkProxyOptions {
   /** The TLS trust for the AWS endpoints when it is not Node's default (AWS_CA_BUNDLE). */
   trust?: CaTrust;
+  /** The handler's connect and read (socket idle) limits, in ms; 0 = none. */
+  timeouts?: { connectionTimeout: number; requestTimeout: number };
 }
 
 /**
@@ -29,5 +31,5 @@ export function sdkRequestHandlerFor(env: ProxyEnv, opts: SdkProxyOptions = {}):
     // Built when the first https connection is made, not before (a plain-http endpoint never).
     ...(trust ? { secureContextOnUse: () => trust.full() } : {}),
   });
-  return new NodeHttpHandler({ httpsAgent });
+  return new NodeHttpHandler({ httpsAgent, ...opts.timeouts });
 }

@@ -49,7 +49,14 @@ export interface EndpointConfig {
    * clients must not take a missing pong for a dead tunnel. Default true.
    */
   answersPings?: boolean;
+  /**
+   * Which target addresses the endpoint reaches: ipv4 only, ipv6 only, or both (dualstack).
+   * Absent: what its VPC's instances need (endpointAddressType in tunnel-policy.ts).
+   */
+  ipAddressType?: EndpointAddressType;
 }
+
+export type EndpointAddressType = 'ipv4' | 'ipv6' | 'dualstack';
 
 /**
  * One rule of a security group. In `ingress` the CIDR or group is the source, in `egress` the

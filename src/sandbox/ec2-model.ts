@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EndpointConfig, EndpointState, InstanceConfig, InstanceState, SandboxConfig } from './config.js';
 import { allGroups, endpointGroupIds, instanceGroupIds } from './security-groups.js';
+import { endpointAddressType } from './tunnel-policy.js';
 
 /** EC2's instance state codes. */
 export const STATE_CODES: Record<InstanceState, number> = {
@@ -106,10 +107,6 @@ export function instanceView(cfg: SandboxConfig, inst: InstanceConfig, launchTim
 export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNames, createdAt: Date): EndpointView {
   const subnet = subnetOf(cfg, ep.subnetId, ep.id);
   const names = dns(ep);
-  // Dual-stack when the VPC holds IPv6 instances, so IPv6 targets are reachable through it.
-  const vpcSubnets = new Set(cfg.subnets.filter((s) => s.vpcId === subnet.vpcId).map((s) => s.id));
-  const hasV6 = cfg.instances.some((i) => vpcSubnets.has(i.subnetId) && i.ipv6Address);
-  const hasV4 = cfg.instances.some((i) => vpcSubnets.has(i.subnetId) && i.privateIpAddress);
   return {
     id: ep.id,
     arn: `arn:aws:ec2:${cfg.region}:${cfg.accountId}:instance-connect-endpoint/${ep.id}`,
@@ -125,7 +122,7 @@ export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNam
     createdAt,
     preserveClientIp: ep.preserveClientIp ?? false,
     securityGroupIds: endpointGroupIds(cfg, ep),
-    ipAddressType: hasV6 ? (hasV4 ? 'dualstack' : 'ipv6') : 'ipv4',
+    ipAddressType: endpointAddressType(cfg, ep),
     tags: {},
   };
 }

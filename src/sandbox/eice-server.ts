@@ -20,7 +20,7 @@ import type { FaultControl } from './faults.js';
 import { verifyOpenTunnel } from './opentunnel-verify.js';
 import { relay } from './target-relay.js';
 import { blockedBySecurityGroups } from './security-groups.js';
-import { checkTunnel } from './tunnel-policy.js';
+import { checkTunnel, endpointAddressType, reachesFamily } from './tunnel-policy.js';
 import type { Logger } from '../log.js';
 
 const TLS_CIPHERS = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'].join(':');
@@ -128,7 +128,8 @@ export async function startEiceServer(opts: EiceServerOptions, hosts: string[], 
       active.set(endpointId, (active.get(endpointId) ?? 1) - 1);
     });
     // Security groups do not refuse the upgrade: the tunnel opens and then cannot reach the target.
-    const blocked = p.instance && blockedBySecurityGroups(config, {
+    const wrongFamily = !reachesFamily(endpointAddressType(config, p.endpoint), v.params.privateIpAddress);
+    const blocked = wrongFamily ? `the endpoint is ${endpointAddressType(config, p.endpoint)}` : p.instance && blockedBySecurityGroups(config, {
       endpoint: p.endpoint, instance: p.instance, port: v.params.remotePort, targetIp: v.params.privateIpAddress,
       clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
     });

@@ -6,7 +6,7 @@
  * config, so the rules can be read in one place.
  */
 import { BlockList, isIP } from 'node:net';
-import type { EndpointConfig, InstanceConfig, SandboxConfig } from './config.js';
+import type { EndpointAddressType, EndpointConfig, InstanceConfig, SandboxConfig } from './config.js';
 import type { TunnelParams } from './opentunnel-verify.js';
 
 export const ALLOWED_PORTS: readonly number[] = [22, 3389];
@@ -28,6 +28,26 @@ export function sameIp(a: string, b: string): boolean {
 
 export function vpcOfSubnet(cfg: SandboxConfig, subnetId: string): string | undefined {
   return cfg.subnets.find((s) => s.id === subnetId)?.vpcId;
+}
+
+/** The endpoint's IpAddressType: as configured, else dualstack when its VPC holds IPv6 instances (ipv6 if only those). */
+export function endpointAddressType(cfg: SandboxConfig, ep: EndpointConfig): EndpointAddressType {
+  if (ep.ipAddressType) return ep.ipAddressType;
+  const vpcId = vpcOfSubnet(cfg, ep.subnetId);
+  const inVpc = cfg.instances.filter((i) => vpcOfSubnet(cfg, i.subnetId) === vpcId);
+  const hasV6 = inVpc.some((i) => i.ipv6Address);
+  const hasV4 = inVpc.some((i) => i.privateIpAddress);
+  return hasV6 ? (hasV4 ? 'dualstack' : 'ipv6') : 'ipv4';
+}
+
+/**
+ * Whether the endpoint reaches an address of this family (EC2 user guide: an ipv4 endpoint
+ * reaches IPv4 targets only, ipv6 IPv6 only). How AWS answers the other family is not known;
+ * the sandbox guesses it opens the tunnel and closes it with 1011, as for any target it cannot
+ * reach.
+ */
+export function reachesFamily(type: EndpointAddressType, ip: string): boolean {
+  return type === 'dualstack' || type === (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
 export function checkTunnel(cfg: SandboxConfig, p: TunnelParams): PolicyResult {

@@ -6,12 +6,14 @@
  */
 import type { WebSocket } from 'ws';
 import { createAwsContext, type AwsContext } from '../aws/clients.js';
+import { accountOf } from '../aws/timeouts.js';
 import { findEndpoint, usableEndpoints, type EndpointInfo } from '../aws/endpoints.js';
 import { checkReachable, isInstanceId, resolveInstance, type InstanceInfo } from '../aws/instances.js';
 import type { TargetOptions } from './options.js';
 import { usageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { proxyAgentFor } from '../net/https-proxy.js';
+import { tunnelAddress } from './address.js';
 import { connectTunnel } from '../tunnel/connect.js';
 import { presignOpenTunnel } from '../tunnel/presign.js';
 
@@ -43,7 +45,7 @@ export function checkOptions(target: string, opts: TargetOptions): void {
 /** Discovery with an AWS context of its own, which the TunnelTarget holds (close it with target.aws.close()). */
 export async function prepareTarget(target: string, opts: TargetOptions, deps: PrepareDeps): Promise<TunnelTarget> {
   checkOptions(target, opts);
-  const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: deps.env, logger: deps.logger });
+  const aws = await createAwsContext({ ...accountOf(opts), env: deps.env, logger: deps.logger });
   try {
     return await discoverTarget(aws, target, opts, deps);
   } catch (err) {
@@ -74,12 +76,12 @@ export async function discoverTarget(aws: AwsContext, target: string, opts: Targ
     if (opts.privateIp) instance = { ...instance, privateIp: opts.privateIp };
     checkReachable(instance);
   }
-  const privateIp = instance.privateIp!;
 
   const endpoint: EndpointInfo = opts.eiceDnsName
     ? { id: opts.eiceId!, dnsName: opts.eiceDnsName, state: 'unknown', vpcId: instance.vpcId ?? '', subnetId: '' }
     : await findEndpoint(aws, instance, { eiceId: opts.eiceId, usable });
-  logger.debug(`endpoint ${endpoint.id} (${endpoint.state}) at ${endpoint.dnsName}`);
+  logger.debug(`endpoint ${endpoint.id} (${endpoint.state}) at ${endpoint.dnsName}${endpoint.ipAddressType ? `, ${endpoint.ipAddressType}` : ''}`);
+  const privateIp = tunnelAddress(instance, endpoint, opts.privateIp);
 
   return { aws, instance, endpoint, privateIp, open: tunnelOpener(aws, endpoint, privateIp, opts.maxTunnelDuration, deps, opts.connectTimeout) };
 }

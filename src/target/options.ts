@@ -6,6 +6,9 @@
 export interface TargetOptions {
   profile?: string;
   region?: string;
+  /** --cli-connect-timeout, --cli-read-timeout: seconds, 0 = no limit. */
+  cliConnectTimeout?: number;
+  cliReadTimeout?: number;
   eiceId?: string;
   eiceDnsName?: string;
   privateIp?: string;

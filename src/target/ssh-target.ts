@@ -4,6 +4,7 @@
  * with the list (discovery's own error).
  */
 import { createAwsContext } from '../aws/clients.js';
+import { accountOf } from '../aws/timeouts.js';
 import { findInstances } from '../aws/instances.js';
 import { isEicError, usageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -39,7 +40,7 @@ export async function resolveSshTarget(host: string | undefined, opts: TargetOpt
     throw usageError('target-missing', 'no instance given', 'name an instance id, Name tag or private IP (or run on a terminal to pick one)');
   }
   if (host !== undefined) checkOptions(host, opts);
-  const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: io.env, logger });
+  const aws = await createAwsContext({ ...accountOf(opts), env: io.env, logger });
   try {
     if (host === undefined) return await discoverTarget(aws, (await pickInstance(aws, io)).id, opts, deps);
     try {

@@ -6,6 +6,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { createAwsContext, type AwsContext } from '../../aws/clients.js';
+import { accountOf } from '../../aws/timeouts.js';
 import { findEndpoint, type EndpointInfo } from '../../aws/endpoints.js';
 import { checkReachable, resolveInstance, type InstanceInfo } from '../../aws/instances.js';
 import { pushPublicKey } from '../../aws/push-key.js';
@@ -138,7 +139,7 @@ export async function runDoctor(target: string, opts: DoctorCliOptions, io: Io):
   const r = new Report(io, Boolean(opts.json), opts.port === 22 ? 8 : 5);
   let aws: AwsContext | undefined;
   try {
-    aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: io.env, logger });
+    aws = await createAwsContext({ ...accountOf(opts), env: io.env, logger });
     const c = await aws.credentials();
     r.pass('credentials', `region ${aws.region}${aws.profile ? `, profile ${aws.profile}` : ''}, access key ${maskKeyId(c.accessKeyId)}${c.sessionToken ? ' (temporary)' : ''}`);
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { addAccountOptions, type AccountCliOptions } from '../aws-options.js';
+import { accountOf } from '../../aws/timeouts.js';
 import type { CommandContext } from '../context.js';
 
 export interface ListFilter { name: string; values: string[] }
@@ -47,7 +48,7 @@ export function registerList(program: Command, ctx: CommandContext): void {
         import('../../aws/endpoints-by-vpc.js'), import('./format.js'),
       ]);
       const logger = createLogger({ verbose: opts.verbose, write: (s) => io.stderr.write(s) });
-      const aws = await createAwsContext({ profile: opts.profile, region: opts.region, env: io.env, logger });
+      const aws = await createAwsContext({ ...accountOf(opts), env: io.env, logger });
       try {
         const instances = await listInstances(aws, { all: opts.all, filters: opts.filter });
         const byVpc = await eps.endpointsByVpc(aws, instances.flatMap((i) => (i.vpcId ? [i.vpcId] : [])));

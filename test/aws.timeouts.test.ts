@@ -1,0 +1,82 @@
+// needs: ssh
+// Every AWS API call has a bounded time: against real local TCP servers that accept and never
+// answer, or answer a trickle that never ends, `eic list` and `eic proxy` (under OpenSSH's
+// ProxyCommand) end with one "timed out" line instead of hanging. --cli-connect-timeout and
+// --cli-read-timeout (seconds, as the AWS CLI names them) set the limits.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { finished, proxyCommand, runEic, tempHome } from './helpers/tunnel-harness.js';
+
+let silent: Server;
+let trickle: Server;
+const sockets = new Set<Socket>();
+const timers = new Set<NodeJS.Timeout>();
+let home: ReturnType<typeof tempHome>;
+
+async function listen(onSocket: (s: Socket) => void): Promise<Server> {
+  const server = createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); onSocket(s); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return server;
+}
+
+before(async () => {
+  home = tempHome();
+  // Reads the request and never says a word.
+  silent = await listen((s) => s.resume());
+  // Starts an answer at once and never finishes it: a read timeout alone would wait forever.
+  trickle = await listen((s) => {
+    s.resume();
+    s.write('HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n');
+    const t = setInterval(() => s.write('X-Wait: 1\r\n'), 200);
+    timers.add(t);
+    s.on('close', () => { clearInterval(t); timers.delete(t); });
+  });
+});
+after(() => {
+  for (const t of timers) clearInterval(t);
+  for (const s of sockets) s.destroy();
+  silent.close();
+  trickle.close();
+  home.cleanup();
+});
+
+function envFor(server: Server): NodeJS.ProcessEnv {
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    PATH: process.env.PATH, HOME: home.home, AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: `${home.home}/none`, AWS_SHARED_CREDENTIALS_FILE: `${home.home}/none`,
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLETIMEOUT01', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_EC2: url, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: url,
+  };
+}
+
+test('eic list against an API that never answers: one "timed out" line, exit 1', async () => {
+  const r = await runEic(['list', '--cli-read-timeout', '1'], envFor(silent));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^eic: DescribeInstances timed out: .*\(check the network and the region.*--cli-read-timeout/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+test('an answer that trickles forever is cut at the whole call\'s limit (connect + read)', async () => {
+  const r = await runEic(['list', '--cli-connect-timeout', '1', '--cli-read-timeout', '1'], envFor(trickle));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^eic: DescribeInstances timed out: no answer within 2 s/);
+});
+
+test('eic proxy as ssh\'s ProxyCommand against an API that never answers: ssh ends with eic\'s line, no hang', async () => {
+  const child = spawn('ssh', ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `ProxyCommand=${proxyCommand('--cli-read-timeout 1 ')}`,
+    'ec2-user@i-0123456789abcdef0', 'true'], { env: envFor(silent), stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin!.end();
+  const r = await done;
+  assert.equal(r.code, 255, r.stderr);
+  assert.match(r.stderr, /^eic: Describe\w+ timed out/m);
+});
+
+test('the limits are whole seconds, 0 for none', async () => {
+  const r = await runEic(['list', '--cli-read-timeout', 'soon'], envFor(silent));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--cli-read-timeout must be a whole number from 0 to 86400/);
+});
