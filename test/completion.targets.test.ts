@@ -94,7 +94,7 @@ function bash(words: string[], extra: Record<string, string> = {}): string[] {
 
 test('bash: instances where a command takes one, and nowhere else', async () => {
   await complete('targets', ''); // a fresh cache, so each TAB below answers from it
-  for (const cmd of ['ssh', 'proxy', 'tunnel', 'push-key']) assert.deepEqual(bash(['eic', cmd, 'w']), ['web-1', 'worker'], cmd);
+  for (const cmd of ['ssh', 'proxy', 'tunnel', 'push-key', 'doctor']) assert.deepEqual(bash(['eic', cmd, 'w']), ['web-1', 'worker'], cmd);
   assert.deepEqual(bash(['eic', 'ssh', '-i', 'key', '-p', '22', 'web']), ['web-1'], 'option values are not the target');
   assert.deepEqual(bash(['eic', 'ssh', 'admin@web']), ['admin@web-1']);
   assert.deepEqual(bash(['eic', 'tunnel', '--local-port', '2222', 'i-0123456789abcdef']), ['i-0123456789abcdef0', 'i-0123456789abcdef1', 'i-0123456789abcdef2']);

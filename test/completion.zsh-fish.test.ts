@@ -48,7 +48,7 @@ function fish(line: string): string[] {
 
 test('fish: commands, instances where a command takes one, profiles', needs('fish'), () => {
   assert.ok(fish('eic ss').includes('ssh') && fish('eic ss').includes('ssh-config'));
-  for (const cmd of ['ssh', 'proxy', 'tunnel', 'push-key']) assert.deepEqual(fish(`eic ${cmd} w`), ['web-1', 'worker'], cmd);
+  for (const cmd of ['ssh', 'proxy', 'tunnel', 'push-key', 'doctor']) assert.deepEqual(fish(`eic ${cmd} w`), ['web-1', 'worker'], cmd);
   assert.deepEqual(fish('eic ssh -p 22 web'), ['web-1'], 'an option value is not the target');
   assert.deepEqual(fish('eic ssh web-1 w'), [], 'the remote command is not an instance');
   assert.ok(fish('eic cp web').includes('web-1:'));

@@ -67,6 +67,8 @@ describe('eic ssh instance choice (sandbox)', () => {
   it('on a terminal: a search picker; unreachable instances greyed with the reason, not choosable', async () => {
     startSession('picker', []);
     await waitForPane('picker', /Instance to connect to .*type to search/, 'the picker');
+    // The prompt draws before its list: the last line of the list says it is there.
+    await waitForPane('picker', /old-db\s+i-0123456789abcdef3\s+stopped/, 'the list');
     const shown = pane('picker');
     assert.match(shown, /web-1\s+i-0123456789abcdef0\s+running\s+10\.0\.1\.10\s+eice-0123456789abcdef0/);
     assert.match(shown, /isolated\s+i-0aaaabbbbccccdddd\s+running\s+10\.2\.1\.40\s+\(no endpoint in its VPC\)/);
@@ -101,6 +103,7 @@ describe('eic ssh instance choice (sandbox)', () => {
     const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...rest } = env;
     startSession('ambiguous', ['worker'], { ...rest, AWS_PROFILE: 'counted' });
     await waitForPane('ambiguous', /2 instances are named worker; which one\?/, 'the question');
+    await waitForPane('ambiguous', /worker\s+i-0123456789abcdef2\s+running/, 'the list');
     assert.match(pane('ambiguous'), /worker\s+i-0123456789abcdef1\s+running\s+10\.0\.2\.20\s+eice-0123456789abcdef0/);
     tmux('send-keys', '-t', 'ambiguous', 'Down');
     await waitForPane('ambiguous', /❯ worker\s+i-0123456789abcdef2/, 'the cursor on the second worker');
