@@ -11,9 +11,8 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Module from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { compileCacheDir } from '../src/boot/compile-cache.js';
+import { compileCacheDir, nodeHasCompileCache } from '../src/boot/compile-cache.js';
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { withProbe } from './helpers/preload-probe.js';
 
@@ -34,7 +33,7 @@ vm.Script = class extends Script {
 interface Compiled { chunk: string; cached: boolean; rejected: boolean }
 
 /** Node's own code cache is there (and so used rather than eic's). */
-const nodeCache = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const nodeCache = nodeHasCompileCache();
 
 /** What Node's debug output says of each chunk: "cache for [CommonJS] <file> was accepted" etc. */
 function nodeCacheLines(stderr: string): Compiled[] {

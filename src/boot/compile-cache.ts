@@ -87,7 +87,7 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
     return false;
   }
   const node = Module as unknown as NodeCompileCache;
-  if (typeof node.enableCompileCache === 'function') return nodeCompileCache(node, cacheDir);
+  if (nodeHasCompileCache()) return nodeCompileCache(node, cacheDir);
   let keys: ChunkKeys;
   try {
     keys = JSON.parse(readFileSync(join(bundleDir, 'chunks.json'), 'utf8')) as ChunkKeys;
@@ -140,6 +140,11 @@ export function enableCompileCache(bundleDir: string, cacheDir = compileCacheDir
   setTimeout(flush, FLUSH_AFTER_MS).unref();
   process.once('exit', flush);
   return true;
+}
+
+/** Whether this Node has a code cache of its own (module.enableCompileCache), used instead of eic's. */
+export function nodeHasCompileCache(): boolean {
+  return typeof (Module as unknown as NodeCompileCache).enableCompileCache === 'function';
 }
 
 /**
