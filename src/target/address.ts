@@ -11,14 +11,24 @@ import type { InstanceInfo } from '../aws/instances.js';
 import { EicError } from '../errors.js';
 import { safeText } from '../safe-text.js';
 
-export function tunnelAddress(instance: InstanceInfo, endpoint: EndpointInfo, explicit?: string): string {
+/** The address an endpoint of IpAddressType `type` reaches (unknown type: IPv4 first), or none. */
+export function addressFor(instance: InstanceInfo, type: string | undefined, explicit?: string): string | undefined {
+  const { v4, v6 } = families(instance, explicit);
+  return type === 'ipv6' ? v6 : type === 'ipv4' ? v4 : v4 ?? v6;
+}
+
+function families(instance: InstanceInfo, explicit?: string): { v4?: string; v6?: string } {
   const v4 = explicit ? (isIPv4(explicit) ? explicit : undefined) : (instance.privateIp && isIPv4(instance.privateIp) ? instance.privateIp : undefined);
   const v6 = explicit ? (isIPv6(explicit) ? explicit : undefined) : instance.ipv6 ?? (instance.privateIp && isIPv6(instance.privateIp) ? instance.privateIp : undefined);
+  return { v4, v6 };
+}
+
+export function tunnelAddress(instance: InstanceInfo, endpoint: EndpointInfo, explicit?: string): string {
   const type = endpoint.ipAddressType;
-  // Unknown (--eice-dns-name skipped the lookup, or an older answer): as before, IPv4 first.
-  if (!type) return (v4 ?? v6)!;
-  const picked = type === 'ipv6' ? v6 : type === 'ipv4' ? v4 : v4 ?? v6;
-  if (picked) return picked;
+  const picked = addressFor(instance, type, explicit);
+  // Unknown type (--eice-dns-name skipped the lookup, or an older answer): as before, IPv4 first.
+  if (picked || !type) return picked!;
+  const { v4, v6 } = families(instance, explicit);
   const has = v6 ? `only IPv6 address ${v6}` : `only IPv4 address ${v4}`;
   const via = explicit ? ` (--private-ip ${explicit})` : '';
   const want = type === 'ipv4' ? 'an IPv4' : 'an IPv6';

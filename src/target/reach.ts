@@ -9,6 +9,7 @@ import type { AwsContext } from '../aws/clients.js';
 import { usableEndpoints } from '../aws/endpoints.js';
 import type { InstanceInfo } from '../aws/instances.js';
 import { safeText } from '../safe-text.js';
+import { addressFor } from './address.js';
 
 export interface Reach {
   /** The endpoint that would serve it (the one in its subnet first, as discovery picks). */
@@ -24,10 +25,9 @@ export function reachOf(instance: InstanceInfo, endpoints: SdkEndpoint[]): Reach
   if (!instance.privateIp) return { reason: 'no private address' };
   const inVpc = endpoints.filter((e) => e.VpcId === instance.vpcId);
   if (inVpc.length === 0) return { reason: 'no endpoint in its VPC' };
-  const v6 = !instance.privateIp.includes('.');
   // An ipv4 endpoint reaches only IPv4 targets, an ipv6 one only IPv6 (protocol §1 step 2).
-  const fits = inVpc.filter((e) => !e.IpAddressType || e.IpAddressType === 'dualstack' || e.IpAddressType === (v6 ? 'ipv6' : 'ipv4'));
-  if (fits.length === 0) return { reason: `its VPC's endpoint does not reach ${v6 ? 'IPv6' : 'IPv4'} addresses` };
+  const fits = inVpc.filter((e) => addressFor(instance, e.IpAddressType));
+  if (fits.length === 0) return { reason: `its VPC's endpoint (${safeText(inVpc[0].IpAddressType ?? '?')}) reaches none of its addresses` };
   const chosen = fits.find((e) => e.SubnetId === instance.subnetId) ?? fits[0];
   return { endpointId: chosen.InstanceConnectEndpointId ?? '?' };
 }
