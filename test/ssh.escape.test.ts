@@ -56,6 +56,10 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
     type('esc', '~');
     tmux('send-keys', '-t', 'esc', 'C-z');
     await waitForPane('esc', /~\^Z \[suspend eic\]/, 'the suspend notice');
+    // eic prints the notice, then leaves raw mode for the stop and enters it again: keys typed in
+    // between would be echoed by the terminal itself.
+    const tty = tmux('display-message', '-p', '-t', 'esc', '#{pane_tty}').trim();
+    await waitFor(() => /(?:^|\s)-icanon\b/.test(execFileSync('stty', ['-F', tty, '-a'], { encoding: 'utf8' })), 'raw mode again after the suspend');
     // `~~` then `x` at a line start: the remote shell gets `~x`, one tilde, and says so.
     type('esc', '~~x');
     enter('esc');
