@@ -95,7 +95,8 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
   const limits = callTimeouts(opts);
-  const timeouts = { connectionTimeout: limits.connectMs, requestTimeout: limits.readMs };
+  // socketTimeout is the read timeout (idle socket); this handler's requestTimeout only warns.
+  const timeouts = { connectionTimeout: limits.connectMs, socketTimeout: limits.readMs };
   const requestHandler = sdkRequestHandlerFor(env, { trust, timeouts })
     ?? { ...timeouts, ...(trust ? { httpsAgent: new CaAgent(trust, { keepAlive: true }) } : {}) };
   

@@ -87,7 +87,8 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
   }
   // The request handler's own limits (connect, read) after the SDK's retries.
   if (name === 'TimeoutError') {
-    return timedOut(ctx.action, `${firstSentence(message)}${retriedNote(err)}`, err);
+    const said = firstSentence(message).replace(/^@smithy\/[\w-]+ - /, '').replace(/ \((configured by client requestHandler|service default socket timeout)\)/, '');
+    return timedOut(ctx.action, `${said}${retriedNote(err)}`, err);
   }
   const net = (err as NodeJS.ErrnoException)?.code;
   if (net && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO)/.test(net)) {

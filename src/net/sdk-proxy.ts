@@ -12,7 +12,7 @@ export interface SdkProxyOptions {
   /** The TLS trust for the AWS endpoints when it is not Node's default (AWS_CA_BUNDLE). */
   trust?: CaTrust;
   /** The handler's connect and read (socket idle) limits, in ms; 0 = none. */
-  timeouts?: { connectionTimeout: number; requestTimeout: number };
+  timeouts?: { connectionTimeout: number; socketTimeout: number };
 }
 
 /**
