@@ -46,6 +46,9 @@ test('without a known ErrorCode the Message decides, then the status; what none 
   assert.equal((await refusedWith(500, { ErrorCode: 'X', Message: 'Signature expired: 20260101T000000Z is now earlier than 20260101T000200Z' })).code, 'tunnel-refused');
   assert.equal((await refusedWith(502, { Message: '' })).code, 'tunnel-refused-transient');
   assert.equal((await refusedWith(404, 'Not Found')).code, 'tunnel-refused');
+  const creating = await refusedWith(400, { ErrorCode: 'IncorrectState', Message: "The instance connect endpoint 'eice-1' is in state create-in-progress and cannot open tunnels." });
+  assert.equal(creating.code, 'tunnel-refused');
+  assert.match(creating.hint ?? '', /describe-instance-connect-endpoints/);
   const odd = await refusedWith(418, { ErrorCode: 'SomethingNew', Message: 'Nobody knows' });
   assert.equal(odd.code, 'tunnel-refused-unknown');
   assert.equal(odd.message, 'OpenTunnel refused (418 SomethingNew): Nobody knows (request id a1b2c3d4-0000-4000-8000-000000000001)');

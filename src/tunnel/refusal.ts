@@ -67,6 +67,7 @@ function refusalHint(kind: RefusalKind, status: number, said: string): string | 
     return 'check that your IAM identity may call ec2-instance-connect:OpenTunnel on this endpoint, including any remotePort, privateIpAddress or maxTunnelDuration conditions, and that your clock is right';
   }
   if (/NotFound|does not exist/i.test(said)) return 'check --eice-id and --region';
+  if (/IncorrectState|in state/i.test(said)) return 'the endpoint cannot open tunnels in its current state: see aws ec2 describe-instance-connect-endpoints';
   return 'check the instance IP, the remote port (only 22 and 3389 are allowed) and --max-tunnel-duration (1..3600)';
 }
 
