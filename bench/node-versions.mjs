@@ -98,7 +98,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const nodes = nodeBinaries();
     process.stderr.write(`bench: latency on ${nodes.map((n) => n.version).join(', ')}, ${reps} runs each\n`);
     const rows = await measureNodes({ eic: join(root, 'bin', 'eic.js'), inst: sb.env.EIC_SANDBOX_INSTANCE, env, reps, nodes });
-    const note = `This table alone was measured by \`node bench/node-versions.mjs\` on ${new Date().toISOString().slice(0, 10)}\n`
+    const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'unknown';
+    const note = `This table alone was measured by \`node bench/node-versions.mjs\` of ${rev} on ${new Date().toISOString().slice(0, 10)}\n`
       + `(${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}), on a machine shared with other work at the time: compare\nwithin the table only.`;
     const section = nodeVersionsSection(rows, reps, note);
     replaceSection(join(root, 'bench', 'RESULTS.md'), section);
