@@ -5,14 +5,13 @@
 // a TLS front with a name that does not resolve, so only the proxy can reach it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { startConnectProxy } from './helpers/connect-proxy.js';
-import { eicBin } from './helpers/paths.js';
+import { execEic } from './helpers/exec-eic.js';
 import { makeCert } from './helpers/tls-echo-server.js';
 
 const API_NAME = 'ec2.sandbox-behind-proxy.invalid';
@@ -35,13 +34,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function eic(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [eicBin, ...args], { env: { PATH: process.env.PATH ?? '', HOME: dir, ...sb.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const eic = (args: string[], env: Record<string, string>) => execEic(args, { PATH: process.env.PATH ?? '', HOME: dir, ...sb.env, ...env });
 
 const sshArgs = (knownHosts: string) => ['ssh', '-T', '--known-hosts', knownHosts, '--strict-host-key-checking', 'accept-new', 'web-1', '--', 'echo', 'through-the-proxy'];
 

@@ -5,11 +5,10 @@
 // them: `*` and `?` are wildcards, everything else literal.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { defaultConfig } from '../src/sandbox/config.js';
 import { HTML_PAGE } from '../src/sandbox/faults.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicBin } from './helpers/paths.js';
+import { execEic } from './helpers/exec-eic.js';
 
 let sb: Sandbox;
 before(async () => {
@@ -19,13 +18,7 @@ before(async () => {
 });
 after(async () => { await sb?.close(); });
 
-function eic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [eicBin, ...args], { env: { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const eic = (args: string[]) => execEic(args, { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env });
 
 const EMPTY_200 = { ...HTML_PAGE, raw: { body: '', contentType: 'text/xml' } };
 

@@ -10,7 +10,7 @@ import { defaultConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { run } from '../src/cli/main.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
-import { eicBin } from './helpers/paths.js';
+import { execEic } from './helpers/exec-eic.js';
 import { withBuiltinsProbe, withProbe } from './helpers/preload-probe.js';
 
 const VPC3 = 'vpc-0a1b2c3d4e5f60003';
@@ -41,13 +41,7 @@ after(async () => {
 });
 
 /** Run the real CLI (asynchronously: the sandbox answers from this very process). */
-function eic(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [eicBin, ...args], { env: { ...env, ...extraEnv } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const eic = (args: string[], extraEnv: Record<string, string> = {}) => execEic(args, { ...env, ...extraEnv });
 
 test('piped: tab-separated running instances with their endpoint, in two API calls', async () => {
   rec.actions.length = 0;

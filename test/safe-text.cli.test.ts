@@ -4,10 +4,9 @@
 // piped `eic list` (TSV), `eic ssh-config` and an AWS error message, each as a real process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { defaultConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicBin } from './helpers/paths.js';
+import { execEic } from './helpers/exec-eic.js';
 
 /** Clears the screen, sets the window title, forges a line, a column and a C1 CSI. */
 const HOSTILE = 'evil\x1b[2J\x1b]0;owned\x07\nfake\tline\u009b31m';
@@ -25,13 +24,7 @@ before(async () => {
 });
 after(async () => { await sb?.close(); });
 
-function eic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [eicBin, ...args], { env: { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const eic = (args: string[]) => execEic(args, { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env });
 
 test('piped eic list: the Name is one escaped field of one line', async () => {
   const r = await eic(['list']);

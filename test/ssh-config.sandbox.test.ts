@@ -5,13 +5,14 @@
 // absolute path; and OpenSSH reads the result as intended.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { eicBin } from './helpers/paths.js';
+import { execEic } from './helpers/exec-eic.js';
 
 let sb: Sandbox;
 before(async () => {
@@ -23,13 +24,7 @@ before(async () => {
 });
 after(async () => { await sb?.close(); });
 
-function eic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [eicBin, ...args], { env: { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const eic = (args: string[]) => execEic(args, { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env });
 
 test('Host blocks for unique running Names an endpoint serves, the rest named in comments, Host i-* last', async () => {
   const r = await eic(['ssh-config', '--region', 'us-east-1']);
@@ -68,11 +63,7 @@ test('a value that would break the file is refused before any AWS call: one line
 });
 
 test('AWS failures surface as eic errors (no block printed)', async () => {
-  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [eicBin, 'ssh-config'], { env: { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env, AWS_SECRET_ACCESS_KEY: 'wrong' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  const r = await execEic(['ssh-config'], { PATH: process.env.PATH ?? '', HOME: sb.dir, ...sb.env, AWS_SECRET_ACCESS_KEY: 'wrong' });
   assert.notEqual(r.code, 0);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^eic: /m);

@@ -1,0 +1,16 @@
+/**
+ * Runs the built CLI with exactly the environment given and gathers its output as text: the
+ * shape most sandbox tests want (a status to assert, stdout to match, stderr to show on failure).
+ */
+import { execFile } from 'node:child_process';
+import { eicBin } from './paths.js';
+
+export interface EicResult { code: number; stdout: string; stderr: string }
+
+export function execEic(args: string[], env: NodeJS.ProcessEnv): Promise<EicResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [eicBin, ...args], { env }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
