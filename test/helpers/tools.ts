@@ -28,6 +28,8 @@ export const TOOLS = {
   curl: 'curl',
   openssl: 'openssl',
   pgrep: 'procps',
+  // Reads a socket's keep-alive timer (relay.keep-alive).
+  ss: 'iproute2',
   // The shells the completion scripts are for (bash is always there).
   zsh: 'zsh',
   fish: 'fish',
@@ -121,7 +123,7 @@ const MARKERS: Array<[Tool, RegExp]> = [
   ['sshd', /requireSshd: true|\b(?:startSandboxCli|useSandboxCli|startCpWorld|startKeyedSandbox|startSshd|directSsh)\(/],
   ['ssh', new RegExp(`${call('ssh').source}|'/usr/bin/ssh'|\\bsshClientKit\\(`)],
   ['ssh-keygen', new RegExp(`${call('ssh-keygen').source}|\\b(?:sshClientKit|startSshd|directSsh|startKeyedSandbox)\\(`)],
-  ...(['scp', 'ssh-agent', 'ssh-add', 'rsync', 'curl', 'pgrep', 'zsh', 'fish'] as const).map((t): [Tool, RegExp] => [t, call(t)]),
+  ...(['scp', 'ssh-agent', 'ssh-add', 'rsync', 'curl', 'pgrep', 'ss', 'zsh', 'fish'] as const).map((t): [Tool, RegExp] => [t, call(t)]),
   ['tmux', /\btmuxTerminal\(/],
 ];
 
