@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { needs } from './helpers/tools.js';
 import { finished, proxyCommand, runEic, tempHome } from './helpers/tunnel-harness.js';
 
 let silent: Server;
@@ -74,6 +75,31 @@ test('eic proxy as ssh\'s ProxyCommand against an API that never answers: ssh en
   const r = await done;
   assert.equal(r.code, 255, r.stderr);
   assert.match(r.stderr, /^eic: Describe\w+ timed out/m);
+});
+
+test('an API whose connections are never accepted: the connect timeout, one "timed out" line, exit 1', needs('python3'), async () => {
+  // A listener with a backlog of 0 that never accepts: once one connection fills its queue,
+  // Linux drops further SYNs, so a connect hangs on loopback as it would to a silent network.
+  const py = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  const filler: Socket[] = [];
+  try {
+    const port = Number(await new Promise<string>((resolve) => py.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+    await new Promise<void>((resolve, reject) => {
+      const first = connect(port, '127.0.0.1', () => resolve());
+      first.on('error', reject);
+      filler.push(first);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const r = await runEic(['list', '--cli-connect-timeout', '1', '--cli-read-timeout', '0'],
+      { ...envFor(silent), AWS_ENDPOINT_URL_EC2: url, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: url });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^eic: DescribeInstances timed out: [^\n]*(connect|establish)[^\n]*1000 ms after \d attempts \(check/i);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  } finally {
+    for (const s of filler) s.destroy();
+    py.stdin!.end();
+  }
 });
 
 test('the limits are whole seconds, 0 for none', async () => {

@@ -87,7 +87,9 @@ export function toEicError(err: unknown, ctx: AwsErrorContext): EicError {
   }
   // The request handler's own limits (connect, read) after the SDK's retries.
   if (name === 'TimeoutError') {
-    const said = firstSentence(message).replace(/^@smithy\/[\w-]+ - /, '').replace(/ \((configured by client requestHandler|service default socket timeout)\)/, '');
+    // The SDK's sentence ends in a full stop, and " after 3 attempts" follows it.
+    const said = firstSentence(message).replace(/^@smithy\/[\w-]+ - /, '').replace(/ \((configured by client requestHandler|service default socket timeout)\)/, '')
+      .replace(/\.$/, '');
     return timedOut(ctx.action, `${said}${retriedNote(err)}`, err);
   }
   const net = (err as NodeJS.ErrnoException)?.code;
