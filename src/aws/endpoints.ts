@@ -81,6 +81,11 @@ function withDnsName(aws: AwsContext, e: EndpointInfo): EndpointInfo {
  * known: `eic ssh` sends this with DescribeInstances instead of after it, one round trip less.
  * Small: an account has at most a few endpoints per region (one per VPC).
  */
+/** Of the endpoints that can serve an instance, the one discovery takes: in its own subnet, else the first. */
+export function preferredEndpoint(candidates: SdkEndpoint[], instance: { subnetId?: string }): SdkEndpoint | undefined {
+  return candidates.find((e) => e.SubnetId === instance.subnetId) ?? candidates[0];
+}
+
 export function usableEndpoints(aws: AwsContext): Promise<SdkEndpoint[]> {
   return describe(aws, { Filters: [STATE_FILTER] });
 }
@@ -104,7 +109,7 @@ export async function findEndpoint(aws: AwsContext, instance: InstanceInfo,
   const usable = opts.usable
     ? (await opts.usable).filter((e) => e.VpcId === instance.vpcId)
     : await describe(aws, { Filters: [STATE_FILTER, vpc] });
-  const chosen = usable.find((e) => e.SubnetId === instance.subnetId) ?? usable[0];
+  const chosen = preferredEndpoint(usable, instance);
   if (chosen) return withDnsName(aws, toEndpointInfo(chosen));
   // A deleted endpoint is as good as none; a failed or still-creating one is worth naming.
   const any = (await describe(aws, { Filters: [vpc] })).find((e) => !e.State?.startsWith('delete'));

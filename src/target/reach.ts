@@ -6,7 +6,7 @@
  */
 import type { SdkEndpoint } from '../aws/api.js';
 import type { AwsContext } from '../aws/clients.js';
-import { usableEndpoints } from '../aws/endpoints.js';
+import { preferredEndpoint, usableEndpoints } from '../aws/endpoints.js';
 import type { InstanceInfo } from '../aws/instances.js';
 import { safeText } from '../safe-text.js';
 import { addressFor } from './address.js';
@@ -28,8 +28,7 @@ export function reachOf(instance: InstanceInfo, endpoints: SdkEndpoint[]): Reach
   // An ipv4 endpoint reaches only IPv4 targets, an ipv6 one only IPv6 (protocol §1 step 2).
   const fits = inVpc.filter((e) => addressFor(instance, e.IpAddressType));
   if (fits.length === 0) return { reason: `its VPC's endpoint (${safeText(inVpc[0].IpAddressType ?? '?')}) reaches none of its addresses` };
-  const chosen = fits.find((e) => e.SubnetId === instance.subnetId) ?? fits[0];
-  return { endpointId: chosen.InstanceConnectEndpointId ?? '?' };
+  return { endpointId: preferredEndpoint(fits, instance)!.InstanceConnectEndpointId ?? '?' };
 }
 
 export interface Reached { instance: InstanceInfo; reach: Reach }
