@@ -28,6 +28,10 @@ export interface EndpointInfo {
 export const USABLE_STATES = ['create-complete', 'update-in-progress', 'update-failed', 'update-complete'];
 const STATE_FILTER: Filter = { Name: 'state', Values: USABLE_STATES };
 
+export const isUsable = (e: SdkEndpoint): boolean => USABLE_STATES.includes(e.State ?? '');
+/** A deleted (or deleting) endpoint is as good as none; a failed or still-creating one is worth naming. */
+export const isDeleted = (e: SdkEndpoint): boolean => Boolean(e.State?.startsWith('delete'));
+
 function toEndpointInfo(e: SdkEndpoint): EndpointInfo {
   return {
     id: e.InstanceConnectEndpointId ?? '',
@@ -77,14 +81,18 @@ function withDnsName(aws: AwsContext, e: EndpointInfo): EndpointInfo {
 }
 
 /**
+ * Of the endpoints that can serve an instance, the one eic takes: in its own subnet, else the
+ * first. The one rule for discovery, the picker, ssh-config and `eic list`.
+ */
+export function preferredEndpoint(candidates: SdkEndpoint[], instance: { subnetId?: string }): SdkEndpoint | undefined {
+  return candidates.find((e) => e.SubnetId === instance.subnetId) ?? candidates[0];
+}
+
+/**
  * The usable endpoints of the whole region, asked for before the instance (and so its VPC) is
  * known: `eic ssh` sends this with DescribeInstances instead of after it, one round trip less.
  * Small: an account has at most a few endpoints per region (one per VPC).
  */
-/** Of the endpoints that can serve an instance, the one discovery takes: in its own subnet, else the first. */
-export function preferredEndpoint(candidates: SdkEndpoint[], instance: { subnetId?: string }): SdkEndpoint | undefined {
-  return candidates.find((e) => e.SubnetId === instance.subnetId) ?? candidates[0];
-}
 
 export function usableEndpoints(aws: AwsContext): Promise<SdkEndpoint[]> {
   return describe(aws, { Filters: [STATE_FILTER] });
@@ -111,8 +119,7 @@ export async function findEndpoint(aws: AwsContext, instance: InstanceInfo,
     : await describe(aws, { Filters: [STATE_FILTER, vpc] });
   const chosen = preferredEndpoint(usable, instance);
   if (chosen) return withDnsName(aws, toEndpointInfo(chosen));
-  // A deleted endpoint is as good as none; a failed or still-creating one is worth naming.
-  const any = (await describe(aws, { Filters: [vpc] })).find((e) => !e.State?.startsWith('delete'));
+  const any = (await describe(aws, { Filters: [vpc] })).find((e) => !isDeleted(e));
   if (any) throw unusable(any);
   throw new EicError('endpoint-none', `no EC2 Instance Connect Endpoint in ${instance.vpcId} (the VPC of ${instance.id})`,
     `create one: aws ec2 create-instance-connect-endpoint --subnet-id ${instance.subnetId ?? '<subnet>'}`);
