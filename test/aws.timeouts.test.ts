@@ -2,7 +2,8 @@
 // Every AWS API call has a bounded time: against real local TCP servers that accept and never
 // answer, or answer a trickle that never ends, `eic list` and `eic proxy` (under OpenSSH's
 // ProxyCommand) end with one "timed out" line instead of hanging. --cli-connect-timeout and
-// --cli-read-timeout (seconds, as the AWS CLI names them) set the limits.
+// --cli-read-timeout (seconds, as the AWS CLI names them) set the limits; the defaults are
+// tested at a twentieth of their length (EIC_TEST_AWS_TIMEOUT_SCALE).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -65,6 +66,27 @@ test('an answer that trickles forever is cut at the whole call\'s limit (connect
   const r = await runEic(['list', '--cli-connect-timeout', '1', '--cli-read-timeout', '1'], envFor(trickle));
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^eic: DescribeInstances timed out: no answer within 2 s/);
+});
+
+// The defaults themselves (10 s + 20 s = 30 s a call), shortened twentyfold through the
+// test-only EIC_TEST_AWS_TIMEOUT_SCALE: no option is given, so only the defaults can end it.
+const SCALE = 0.05;
+
+test('with only the defaults, an answer that trickles forever is cut at their sum (30 s, scaled), one line, exit 1', async () => {
+  const r = await runEic(['list'], { ...envFor(trickle), EIC_TEST_AWS_TIMEOUT_SCALE: String(SCALE) });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^eic: DescribeInstances timed out: no answer within ${30 * SCALE} s \\(check the network`));
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+test('with only the defaults, eic proxy under ssh against an API that never answers: ssh ends with eic\'s line, exit 255', async () => {
+  const child = spawn('ssh', ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `ProxyCommand=${proxyCommand()}`,
+    'ec2-user@i-0123456789abcdef0', 'true'], { env: { ...envFor(silent), EIC_TEST_AWS_TIMEOUT_SCALE: String(SCALE) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin!.end();
+  const r = await done;
+  assert.equal(r.code, 255, r.stderr);
+  assert.match(r.stderr, /^eic: Describe\w+ timed out/m);
 });
 
 test('eic proxy as ssh\'s ProxyCommand against an API that never answers: ssh ends with eic\'s line, no hang', async () => {

@@ -94,7 +94,7 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
   const trust = ca ? caTrust(ca) : undefined;
   // HTTPS_PROXY (with NO_PROXY) applies to the AWS APIs as to the tunnel WebSocket.
   const { sdkRequestHandlerFor } = await import('../net/sdk-proxy.js');
-  const limits = callTimeouts(opts);
+  const limits = callTimeouts(opts, env);
   // socketTimeout is the read timeout (idle socket); this handler's requestTimeout only warns.
   const timeouts = { connectionTimeout: limits.connectMs, socketTimeout: limits.readMs };
   const requestHandler = sdkRequestHandlerFor(env, { trust, timeouts })

@@ -18,12 +18,25 @@ export interface AwsAccount { profile?: string; region?: string; cliConnectTimeo
 export const DEFAULT_CONNECT_TIMEOUT_S = 10;
 export const DEFAULT_READ_TIMEOUT_S = 20;
 
+/**
+ * For tests only (README, Development): a factor in (0, 1] applied to the two defaults, never to
+ * the options, so that a test sees the default limits end a call without waiting 30 s.
+ */
+export const TEST_TIMEOUT_SCALE_ENV = 'EIC_TEST_AWS_TIMEOUT_SCALE';
+
+function testScale(env: NodeJS.ProcessEnv): number {
+  const f = Number(env[TEST_TIMEOUT_SCALE_ENV]);
+  return Number.isFinite(f) && f > 0 && f <= 1 ? f : 1;
+}
+
 export interface CallTimeouts { connectMs: number; readMs: number; callMs: number }
 
-export function callTimeouts(a: AwsAccount): CallTimeouts {
-  const connect = a.cliConnectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S;
-  const read = a.cliReadTimeout ?? DEFAULT_READ_TIMEOUT_S;
-  return { connectMs: connect * 1000, readMs: read * 1000, callMs: connect === 0 || read === 0 ? 0 : (connect + read) * 1000 };
+/** The limits of every AWS API call of one run: the one place they are decided. */
+export function callTimeouts(a: AwsAccount, env: NodeJS.ProcessEnv = {}): CallTimeouts {
+  const scale = testScale(env);
+  const connectMs = a.cliConnectTimeout !== undefined ? a.cliConnectTimeout * 1000 : DEFAULT_CONNECT_TIMEOUT_S * 1000 * scale;
+  const readMs = a.cliReadTimeout !== undefined ? a.cliReadTimeout * 1000 : DEFAULT_READ_TIMEOUT_S * 1000 * scale;
+  return { connectMs, readMs, callMs: connectMs === 0 || readMs === 0 ? 0 : connectMs + readMs };
 }
 
 /** The account part of a command's options. */
