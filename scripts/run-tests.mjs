@@ -64,7 +64,7 @@ const skipLog = join(logDir, 'skips.jsonl');
 try {
   if (runnable.length > 0) {
     const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...runnable.map((f) => join(dir, f))],
-      { stdio: 'inherit', env: { ...process.env, EIC_TEST_SKIP_LOG: skipLog } });
+      { stdio: 'inherit', env: { ...process.env, EIC_TEST_SKIP_LOG: skipLog, EIC_SSH_SYSTEM_CONFIG: '/dev/null' } });
     status = r.status ?? 1;
   }
   // Single tests skipped through needs() (test/helpers/tools.ts) wrote down why.

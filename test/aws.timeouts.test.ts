@@ -47,7 +47,7 @@ after(() => {
 function envFor(server: Server): NodeJS.ProcessEnv {
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
-    PATH: process.env.PATH, HOME: home.home, AWS_EC2_METADATA_DISABLED: 'true',
+    PATH: process.env.PATH, HOME: home.home, AWS_EC2_METADATA_DISABLED: 'true', EIC_SSH_SYSTEM_CONFIG: '/dev/null',
     AWS_CONFIG_FILE: `${home.home}/none`, AWS_SHARED_CREDENTIALS_FILE: `${home.home}/none`,
     AWS_ACCESS_KEY_ID: 'AKIAEXAMPLETIMEOUT01', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_EC2: url, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: url,

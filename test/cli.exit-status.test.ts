@@ -19,6 +19,7 @@ after(() => rmSync(home, { recursive: true, force: true }));
 const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true',
   AWS_CONFIG_FILE: join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+  EIC_SSH_SYSTEM_CONFIG: '/dev/null',
 };
 
 const id = 'i-0123456789abcdef0';

@@ -14,6 +14,7 @@ import { eicBin, eicCommandIn } from './helpers/paths.js';
 const program = buildProgram({
   io: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {} },
   setExitCode: () => {},
+  reportTo: () => {},
 });
 const help = program.createHelp();
 const commandNames = help.visibleCommands(program).flatMap((c) => [c.name(), ...c.aliases()]);

@@ -135,7 +135,7 @@ describe('-i key files', () => {
       isEicError(err) && err.code === 'key-encrypted' && err.exitCode === 2 && /is encrypted and there is no terminal/.test(err.message) && /ssh-add/.test(err.hint ?? ''));
     // The same through the CLI with stdin from a pipe: before any AWS call, so no sandbox needed.
     const r = spawnSync(process.execPath, [eicBin, 'ssh', 'i-0123456789abcdef0', '-i', made['pkcs8-ed25519-enc'], '--', 'true'],
-      { input: '', encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+      { input: '', encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, EIC_SSH_SYSTEM_CONFIG: '/dev/null' } });
     assert.equal(r.status, 255, r.stderr);
     assert.match(r.stderr, /^eic: identity file .* is encrypted and there is no terminal to ask for its passphrase/m);
   });

@@ -18,8 +18,8 @@ before(async () => {
 });
 after(async () => { await close?.(); });
 
-function ssh(proxyArgs: string, command: string): Promise<Finished> {
-  const child = spawn('ssh', [...kit.sshOptions(id), '-o', `ProxyCommand=${proxyCommand(proxyArgs)}`, `ec2-user@${id}`, command], {
+function ssh(proxyArgs: string, command: string, proxy = proxyCommand(proxyArgs)): Promise<Finished> {
+  const child = spawn('ssh', [...kit.sshOptions(id), '-o', `ProxyCommand=${proxy}`, `ec2-user@${id}`, command], {
     env: eicEnv(sb, home.home), stdio: ['pipe', 'pipe', 'pipe'],
   });
   const done = finished(child);
@@ -38,6 +38,13 @@ test('--push-key pushes ~/.ssh/id_ed25519.pub for the ssh user (%r) and ssh logs
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.toString(), 'pushed for ec2-user\n');
   assert.deepEqual(sb.keys.active(id, 'ec2-user'), [kit.publicKey]);
+});
+
+test('options may follow the operands too, as ProxyCommand lines are written by hand', async () => {
+  const r = await ssh('', 'echo after-operands', `${proxyCommand('')} --push-key --os-user %r`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.toString(), 'after-operands\n');
+  assert.ok(sb.keys.active(id, 'ec2-user').includes(kit.publicKey));
 });
 
 test('--public-key names the file to push', async () => {

@@ -50,7 +50,7 @@ describe('eic sandbox leaves nothing behind', () => {
       assert.match(configDir, /^\/(run|var\/lib)\/eic-sandbox-/);
       const listeners = pgrep(configDir);
       assert.ok(listeners.length > 0, 'sshd listeners run');
-      const eicEnv = { PATH: process.env.PATH, HOME: home, ...env, EIC_KNOWN_HOSTS: join(home, 'known_hosts') };
+      const eicEnv = { PATH: process.env.PATH, HOME: home, ...env, EIC_KNOWN_HOSTS: join(home, 'known_hosts'), EIC_SSH_SYSTEM_CONFIG: '/dev/null' };
       hold = spawn(process.execPath, [eicBin, 'ssh', env.EIC_SANDBOX_INSTANCE, '--', 'echo started; exec sleep 300'], { env: eicEnv, stdio: ['pipe', 'pipe', 'pipe'] });
       await new Promise<void>((resolve, reject) => {
         hold!.stdout!.once('data', () => resolve());

@@ -95,6 +95,8 @@ describe('eic ssh, eic cp and eic tunnel check what they can before any AWS call
     ['-o Port outside the endpoint\'s', ['ssh', '-o', 'Port=2222', 'web-1', 'true'], /Port 2222: the endpoint only reaches ports 22 and 3389/],
     ['proxy port', ['proxy', 'web-1', '8080'], /port 8080: the endpoint only reaches ports 22 and 3389/],
     ['proxy operand after the port', ['proxy', 'web-1', '22', 'extra'], /too many arguments: extra/],
+    ['proxy operand after the port and an option', ['proxy', 'web-1', '22', '--push-key', 'extra'], /too many arguments: extra/],
+    ['proxy unknown option after the port', ['proxy', 'web-1', '22', '--bogus'], /unknown option '--bogus'/],
     ['cp -P', ['cp', '-P', '2222', 'package.json', 'web-1:/tmp/'], /-P 2222: the endpoint only reaches/],
     ['--private-ip', ['ssh', '--private-ip', '10.0.1.300', 'web-1', 'true'], /--private-ip must be an IPv4 or IPv6 address/],
     ['known hosts directory', ['ssh', '--known-hosts', '.', 'web-1', 'true'], /known-hosts file \. is a directory/],

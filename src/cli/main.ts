@@ -21,7 +21,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const { buildProgram } = await import('./program.js');
   let exitCode = 0;
-  const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; } });
+  let reportWrite = (text: string) => { io.stderr.write(text); };
+  const program = buildProgram({ io, setExitCode: (code) => { exitCode = code; }, reportTo: (write) => { reportWrite = write; } });
   let command: string | undefined;
   program.hook('preSubcommand', (_program, sub) => { command = sub.name(); });
   // -v as the command parsed it: in `eic ssh web-1 grep -v x f` the -v is grep's.
@@ -32,7 +33,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    const status = report(err, io, verbose());
+    const status = report(err, reportWrite, verbose());
     const ran = command ?? commandIn(program, argv);
     return status !== 0 && ran !== undefined && OPENSSH_STATUS.has(ran) ? SSH_FAILURE_STATUS : status;
   } finally {
@@ -63,7 +64,7 @@ function isCommanderError(err: unknown): err is { code: string; exitCode: number
   return typeof code === 'string' && code.startsWith('commander.');
 }
 
-function report(err: unknown, io: Io, verbose: boolean): number {
+function report(err: unknown, write: (text: string) => void, verbose: boolean): number {
   if (isCommanderError(err)) {
     // commander already printed its message (help, version, or a usage error).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
@@ -71,14 +72,14 @@ function report(err: unknown, io: Io, verbose: boolean): number {
   }
   if (err instanceof EicError) {
     // Messages carry AWS text; whatever escaped escaping where it entered is escaped there.
-    io.stderr.write(errorLine(err) + '\n');
-    if (verbose && err.cause) io.stderr.write(redact(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}`) + '\n');
+    write(errorLine(err) + '\n');
+    if (verbose && err.cause) write(redact(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}`) + '\n');
     return err.exitCode;
   }
   const e = err as Error;
-  io.stderr.write(redact(`eic: unexpected error: ${e?.message ?? String(err)}`) + '\n');
-  if (verbose && e?.stack) io.stderr.write(redact(e.stack) + '\n');
-  else io.stderr.write('eic: run again with -v for details, and please report it\n');
+  write(redact(`eic: unexpected error: ${e?.message ?? String(err)}`) + '\n');
+  if (verbose && e?.stack) write(redact(e.stack) + '\n');
+  else write('eic: run again with -v for details, and please report it\n');
   return Status.failure;
 }
 

@@ -28,10 +28,13 @@ export function finished(child: ChildProcess): Promise<Finished> {
   });
 }
 
-/** The environment eic gets: the sandbox's plus a clean HOME, no IMDS, no proxy. */
+/**
+ * The environment eic gets: the sandbox's plus a clean HOME, no IMDS, no proxy, and no system-wide
+ * ssh_config (the machine's /etc/ssh/ssh_config is not the test's; `extra` may name one).
+ */
 export function eicEnv(sb: Sandbox, home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true',
+    PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', EIC_SSH_SYSTEM_CONFIG: '/dev/null',
     AWS_CONFIG_FILE: join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
     ...sb.env, ...extra,
   };

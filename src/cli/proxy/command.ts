@@ -10,7 +10,7 @@ import { SSH_FAILURE_STATUS, usageError, type EicError } from '../../errors.js';
 import { errorLine } from '../error-line.js';
 import { addAwsOptions, endpointPort, type AwsCliOptions } from '../aws-options.js';
 import type { CommandContext } from '../context.js';
-import { optionsAfterDestination } from '../openssh-args.js';
+import { optionsAmongOperands } from '../openssh-args.js';
 import { signalStatus, watchStopSignals } from '../../stop-signals.js';
 
 export const PROXY_CONFIG_LINE = 'ProxyCommand eic proxy %h %p';
@@ -39,15 +39,15 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
     .usage('[options] destination [port]')
     .argument('<destination>', 'instance id, Name tag, private IP or private DNS name')
     .argument('[port...]', 'remote port: 22 (default) or 3389')
-    // As eic ssh and OpenSSH: options, the destination, options again, then the operand.
+    // Options first as OpenSSH has them, but also after the operands: proxy runs no command there.
     .passThroughOptions()
     .option('--push-key', 'push your public key (~/.ssh/id_ed25519.pub, id_ecdsa.pub or id_rsa.pub) with SendSSHPublicKey first')
     .option('--public-key <file>', 'the public key file to push (implies --push-key)')
     .option('--os-user <user>', 'the OS user the pushed key is for (in ssh_config: %r)', 'ec2-user');
   addAwsOptions(cmd).action(async (target: string, rest: string[]) => {
     const { io } = ctx;
-    const operands = optionsAfterDestination(cmd, rest);
-    if (operands.length > 1) cmd.error(`error: too many arguments: ${operands.slice(1).join(' ')} (options go before the destination)`, { code: 'commander.excessArguments', exitCode: 2 });
+    const operands = optionsAmongOperands(cmd, rest);
+    if (operands.length > 1) cmd.error(`error: too many arguments: ${operands.slice(1).join(' ')} (eic proxy takes a destination and a port)`, { code: 'commander.excessArguments', exitCode: 2 });
     const port = operands.length === 1 ? portOperand(cmd, operands[0]) : undefined;
     const opts = cmd.opts<ProxyCliOptions>();
     refuseTty(io.stdin);

@@ -44,8 +44,9 @@ As OpenSSH: options come first, and everything after the destination is the remo
 joined with spaces (eic ssh web-1 df -h /). Options that only take effect here may also follow
 the destination, before the command; -- ends the options.
 
-~/.ssh/config (or -F FILE) applies for the keys that mean something here (Host and Match blocks,
-the first value obtained wins; the command line, then -o, win over the file): User, Port,
+~/.ssh/config, then /etc/ssh/ssh_config (or only -F FILE) apply for the keys that mean something
+here (Host and Match blocks, the first value obtained wins; the command line, then -o, win over
+the files): User, Port,
 HostName, IdentityFile, IdentitiesOnly, ConnectTimeout, ServerAliveInterval,
 ServerAliveCountMax, StrictHostKeyChecking, UserKnownHostsFile, LocalForward, RemoteForward,
 DynamicForward, RequestTTY, ForwardAgent, SetEnv, SendEnv, Compression, Ciphers, MACs,
@@ -85,8 +86,8 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     .option('-C, --compression', 'compress the SSH stream (zlib)')
     .option('-m, --macs <list>', 'comma-separated MACs, most preferred first')
     .option('-o, --option <key=value>', 'an ssh_config option (repeatable; see below)', collect, [])
-    .option('-F, --config-file <file>', 'ssh_config file to read instead of ~/.ssh/config (none: no file)')
-    .option('-E, --log-file <file>', 'append diagnostics to this file instead of stderr')
+    .option('-F, --config-file <file>', 'ssh_config file to read instead of ~/.ssh/config and /etc/ssh/ssh_config (none: no file)')
+    .option('-E, --log-file <file>', 'append diagnostics (the final error line too) to this file instead of stderr')
     .option('-q, --quiet', 'no warnings or diagnostics')
     .option('-G, --print-config', 'print the settings for the destination (command line, -o, ssh_config) and exit')
     .addHelpText('after', HELP_AFTER);
@@ -94,12 +95,12 @@ export function registerSsh(program: Command, ctx: CommandContext): void {
     const command = optionsAfterDestination(cmd, rest);
     // Read only now: the options after the destination have just been added.
     const opts = cmd.opts<SshCliOptions>();
-    const { runSsh } = await import('./run.js');
+    const [{ runSsh }, { systemConfigPath }] = await Promise.all([import('./run.js'), import('./config-file.js')]);
     const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
     // commander's -t/-T pair sets one `tty` value; tell an explicit -T apart from "not given".
     const code = await runSsh({
       target, command, opts: { ...opts, noTty: given('tty') && opts.tty === false, tty: given('tty') && opts.tty === true },
-      given, io: ctx.io,
+      given, io: ctx.io, systemConfig: systemConfigPath(ctx.io.env), reportTo: ctx.reportTo,
     });
     ctx.setExitCode(code);
   });

@@ -11,29 +11,20 @@ import { forwardStdio } from '../../ssh/forward-stdio.js';
 import { joinCommand, runRemote } from '../../ssh/remote.js';
 import { ClientSlot } from '../../ssh/client-slot.js';
 import type { SshConnection } from '../../ssh/session.js';
-import type { Io } from '../../io.js';
 import { resolveSshTarget } from '../../target/ssh-target.js';
-import { settle } from './settle.js';
-import type { SshCliOptions } from './options.js';
+import { settle, type SettleInput } from './settle.js';
 import { lossError } from './loss.js';
 import { holdForwarding, watch } from './reconnect.js';
 import { killedBySignal, watchStopSignals } from '../../stop-signals.js';
 import { uptimeMs } from '../../clock.js';
 
-export interface RunSshInput {
-  target?: string;
-  command: string[];
-  opts: SshCliOptions;
-  /** Whether an option was given on the command line (it then wins over -o and ssh_config). */
-  given: (name: string) => boolean;
-  io: Io;
-}
+export type RunSshInput = SettleInput;
 
 export async function runSsh(input: RunSshInput): Promise<number> {
   const began = uptimeMs();
   const { io } = input;
   // Everything that can be refused without the network, first.
-  const settled = await settle(input.target, input.command, input.opts, input.given, io);
+  const settled = await settle(input);
   if (input.opts.printConfig) return (await import('./print-config.js')).printConfig(settled, io);
   const { opts, logger, host, osUser, local, remote, dynamic } = settled;
   // The session code (with ssh2, a large module) is loaded while discovery's AWS calls are in

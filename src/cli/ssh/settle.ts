@@ -15,7 +15,7 @@ import { knownHostsPath } from '../../ssh/known-hosts.js';
 import { checkKnownHostsPath } from '../session-checks.js';
 import { splitUserHost } from '../../target/ssh-target.js';
 import type { Io } from '../../io.js';
-import { readConfigFile } from './config-file.js';
+import { readConfigFiles } from './config-file.js';
 import type { SshCliOptions } from './options.js';
 import { applySettings, checkKeys, cliSettings, Settings } from './ssh-options.js';
 import { fileLogWriter } from './log-file.js';
@@ -35,18 +35,35 @@ export interface Settled {
   identityFromConfig: boolean;
 }
 
-export async function settle(target: string | undefined, command: string[], cli: SshCliOptions, given: (name: string) => boolean, io: Io): Promise<Settled> {
+export interface SettleInput {
+  target?: string;
+  command: string[];
+  opts: SshCliOptions;
+  /** Whether an option was given on the command line (it then wins over -o and ssh_config). */
+  given: (name: string) => boolean;
+  io: Io;
+  /** The system-wide ssh_config, read after ~/.ssh/config (config-file.ts: systemConfigPath). */
+  systemConfig: string;
+  /** Where main.ts is to write its report of a failure (-E sends it to the log file). */
+  reportTo?: (write: (text: string) => void) => void;
+}
+
+export async function settle(input: SettleInput): Promise<Settled> {
+  const { target, command, opts: cli, given, io } = input;
+  // -E first, as OpenSSH redirects its log before reading any configuration: every complaint
+  // from here on, the final one included, belongs in the file.
+  const write = cli.logFile ? fileLogWriter(cli.logFile) : (s: string) => io.stderr.write(s);
+  if (cli.logFile) input.reportTo?.(write);
   const { user: destUser, host: typed } = splitUserHost(target);
   const settings = new Settings();
   cliSettings(settings, cli, given, destUser);
   const keysAt = cli.option.map((o) => ({ key: o.split(/[\s=]/)[0], from: 'command-line option -o' }));
   if (typed !== undefined) {
     const user = settings.first('User')?.value;
-    keysAt.push(...await readConfigFile(settings, { file: cli.configFile, host: typed, user, env: io.env }));
+    keysAt.push(...await readConfigFiles(settings, { file: cli.configFile, systemFile: input.systemConfig, host: typed, user, env: io.env }));
   }
   const r = applySettings(settings, cli, typed, io.env);
   const opts = r.opts;
-  const write = cli.logFile ? fileLogWriter(cli.logFile) : (s: string) => io.stderr.write(s);
   const logger = createLogger({ verbose: opts.verbose, silent: opts.quiet, write });
   checkKeys(settings, keysAt, logger);
   for (const note of r.notes) logger.warn(note);
