@@ -3,21 +3,21 @@
  * CLI's first chunk compiles); bench/RESULTS.md has what each saves. They must come before the
  * work they shape, and before any code is compiled with the code cache (see prepare.ts).
  */
-import { isIPv6 } from 'node:net';
-
 type V8 = Pick<typeof import('node:v8'), 'setFlagsFromString'>;
 
 /**
- * The V8 major versions each flag is set on (checked with `node --v8-options` on Node 20 and 22:
- * V8 11.3, 12.4; test/startup.v8-tuning.test.ts checks it on the Node it runs on). V8 prints
- * "unrecognized flag" on stderr for a flag it lacks, which would show under every ProxyCommand,
- * so on any other V8 a flag is left alone until it has been checked. Not V8 13 (Node 24),
- * although it has both flags: there eic crashed (SIGSEGV) in rare cold starts with them set at
- * run time, which Node documents as undefined behaviour, and never without them.
+ * The V8 major versions each flag is set on (checked with `node --v8-options` on Node 20, 22
+ * and 24: V8 11.3, 12.4, 13.6; test/startup.v8-tuning.test.ts checks it on the Node it runs
+ * on). V8 prints "unrecognized flag" on stderr for a flag it lacks, which would show under
+ * every ProxyCommand, so on any other V8 a flag is left alone until it has been checked.
+ *
+ * Only flags V8 reads afresh each time it uses them belong here. Toggling --regexp-tier-up
+ * (to compile net.isIP()'s IPv6 pattern straight to machine code) made eic die of SIGSEGV
+ * inside V8's regexp interpreter in about 1 of 150 runs on Node 24 and, rarely, on Node 20, so
+ * it is gone (bench/RESULTS.md).
  */
 export const KNOWN_FLAGS: Record<string, { from: number; to: number }> = {
-  'semi-space-growth-factor': { from: 11, to: 12 },
-  'regexp-tier-up': { from: 11, to: 12 },
+  'semi-space-growth-factor': { from: 11, to: 13 },
 };
 
 /** Whether `flag` (without dashes or "no-") is known to exist in V8 `version` ("13.6.233.17-node.63"). */
@@ -35,16 +35,4 @@ export function tuneV8(v8: V8, version = process.versions.v8): void {
   // growth factor is read each time V8 would grow the space, so setting it here still works;
   // the semi-space size flags are read only at process start.
   if (knownFlag('semi-space-growth-factor', version)) v8.setFlagsFromString('--semi-space-growth-factor=1');
-
-  // Every connection to a host name first asks net.isIP(), whose IPv6 pattern is one very large
-  // regular expression: interpreting it first and compiling it on its next use costs more than
-  // compiling it to machine code at once. So it is compiled once here, that way, and V8's
-  // default is restored for every other pattern (for most, interpreting first is cheaper).
-  if (!knownFlag('regexp-tier-up', version)) return;
-  v8.setFlagsFromString('--no-regexp-tier-up');
-  try {
-    isIPv6('');
-  } finally {
-    v8.setFlagsFromString('--regexp-tier-up');
-  }
 }
