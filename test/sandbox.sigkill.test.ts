@@ -16,15 +16,7 @@ import { eicBin } from './helpers/paths.js';
 import { finished, runEic } from './helpers/tunnel-harness.js';
 import { alive, pgrep } from './helpers/processes.js';
 import { stopProcess } from './helpers/stop-process.js';
-
-/** Poll `check` until true; fail with `what` after `ms`. */
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './helpers/until.js';
 
 function startSandbox(envFile: string): { child: ChildProcess; done: ReturnType<typeof finished> } {
   const child = spawn(process.execPath, [eicBin, 'sandbox', '--write-env', envFile], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,8 +48,11 @@ describe('eic sandbox leaves nothing behind', () => {
         hold!.stdout!.once('data', () => resolve());
         hold!.once('exit', (code) => reject(new Error(`eic ssh exited ${code} before the session started`)));
       });
-      const session = listeners.flatMap((pid) => descendants(pid));
-      assert.ok(session.some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')), 'the remote command runs');
+      // "started" arrives while the remote shell may not yet have exec'd sleep: wait for it.
+      const sessionProcs = () => listeners.flatMap((pid) => descendants(pid));
+      const runsSleep = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'); } catch { return false; } };
+      await until(() => sessionProcs().some(runsSleep), 'the remote command to run');
+      const session = sessionProcs();
 
       sb.child.kill('SIGKILL');
       assert.equal((await sb.done).signal, 'SIGKILL');

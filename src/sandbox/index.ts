@@ -39,6 +39,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Fail instead of falling back to the in-process SSH server (default: EIC_SANDBOX_REQUIRE_SSHD=1). */
   requireSshd?: boolean;
+  /** The clock pushed keys' validity windows are measured by: tests move one on instead of waiting a window out. */
+  now?: () => number;
 }
 
 export interface Sandbox {
@@ -105,7 +107,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const cleanups: Array<() => Promise<void> | void> = [() => watchdog.disarm(), () => removeWorkdir(dir)];
   const undo = async () => { for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {}); };
   try {
-    const keys = new KeyStore(config.keyValiditySeconds);
+    const keys = new KeyStore(config.keyValiditySeconds, opts.now);
     const faults = new FaultControl();
     const generated = opts.tlsCert && opts.tlsKey ? undefined : await generateSandboxTls(opts.dnsName ? [opts.dnsName] : []);
     const tls = generated ?? { caPem: opts.tlsCert!, certPem: opts.tlsCert!, keyPem: opts.tlsKey! };

@@ -1,7 +1,7 @@
 // Shared by the proxy, tunnel and AWS tests: run eic and the real OpenSSH client as processes
 // against a sandbox, with a client key made by ssh-keygen in a temp dir and pushed through the
 // SDK's SendSSHPublicKey, and the sandbox instance's host key pinned in a known_hosts file.
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +10,12 @@ import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/clie
 import { removeTree } from '../../src/remove-tree.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
+import { finished, spawnEic, type Finished } from './run-eic.js';
+
+export { EIC_RUN_TIMEOUT_MS, finished, runEic, spawnEic, type Finished, type FinishedOptions, type RunEicOptions } from './run-eic.js';
 
 // This test process loads the SDK too (to push keys); its Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-export interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
-
-/** Wait for a child to exit, collecting its output. */
-export function finished(child: ChildProcess): Promise<Finished> {
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => out.push(c));
-  child.stderr?.on('data', (c: Buffer) => { err += c.toString('utf8'); });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
 
 /**
  * The environment eic gets: the sandbox's plus a clean HOME, no IMDS, no proxy, and no system-wide
@@ -42,10 +31,6 @@ export function eicEnv(sb: Sandbox, home: string, extra: Record<string, string |
   return env;
 }
 
-export function spawnEic(args: string[], env: NodeJS.ProcessEnv, opts: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, [eicBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
-}
-
 /** The port of `eic tunnel`'s "Listening on 127.0.0.1:N" line; rejects if it exits first. */
 export function listeningPort(child: ChildProcess, done: Promise<Finished>): Promise<number> {
   let out = '';
@@ -57,28 +42,6 @@ export function listeningPort(child: ChildProcess, done: Promise<Finished>): Pro
     });
     done.then((r) => reject(new Error(`eic tunnel exited ${r.code}: ${r.stderr}`)), reject);
   });
-}
-
-/**
- * How long one eic run may take in a test. A run that hangs then fails its own test with
- * eic's stderr, instead of stalling the whole file until the runner's 240 s timeout.
- */
-export const EIC_RUN_TIMEOUT_MS = 60_000;
-
-/** Run eic to completion with `input` on stdin (closed right after); killed and failed after `timeoutMs`. */
-export async function runEic(args: string[], env: NodeJS.ProcessEnv, input?: Buffer | string, timeoutMs = EIC_RUN_TIMEOUT_MS): Promise<Finished> {
-  const child = spawnEic(args, env);
-  const done = finished(child);
-  child.stdin!.end(input);
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-  try {
-    const r = await done;
-    if (timedOut) throw new Error(`eic ${args.join(' ')} was still running after ${timeoutMs / 1000} s and was killed; its stderr:\n${r.stderr}`);
-    return r;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface RunningTunnel { child: ChildProcess; port: number; stderr(): string; done: Promise<Finished>; stop(): Promise<Finished> }
