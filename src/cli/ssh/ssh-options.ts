@@ -7,13 +7,13 @@
  * noted under -v, and keys nobody knows are warned about as OpenSSH does.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { usageError } from '../../errors.js';
 import { ALLOWED_REMOTE_PORTS } from '../../eice.js';
 import type { Logger } from '../../log.js';
 import { parseStrictMode } from '../../ssh/host-verify.js';
 import { isOpenSshKeyword } from '../../ssh/openssh-keywords.js';
 import { globMatch } from '../../ssh/algorithms.js';
+import { connectionTokens, expandTokens, hostNameTokens } from './tokens.js';
 import type { SshCliOptions } from './options.js';
 
 /** Keys whose every value counts, from every source. */
@@ -25,7 +25,7 @@ export const HONOURED_KEYS = [
   'StrictHostKeyChecking', 'UserKnownHostsFile', 'LocalForward', 'RemoteForward', 'DynamicForward', 'RequestTTY', 'ForwardAgent',
   'SetEnv', 'SendEnv', 'Compression', 'Ciphers', 'MACs', 'KexAlgorithms', 'HostKeyAlgorithms', 'LogLevel',
 ];
-const HONOURED = new Set(HONOURED_KEYS.map((k) => k.toLowerCase()));
+const HONOURED = new Map(HONOURED_KEYS.map((k) => [k.toLowerCase(), k]));
 const IGNORED_AS_TUNNEL = new Set(['proxycommand', 'proxyjump']);
 
 /** Where a setting came from, for messages: `command line`, `-o`, or `FILE line N`. */
@@ -38,7 +38,8 @@ export class Settings {
     const k = key.toLowerCase();
     const have = this.map.get(k);
     if (have && !LIST_KEYS.has(k)) return;
-    this.map.set(k, [...(have ?? []), { key, value, from }]);
+    // Messages name a key as the manual spells it (the parser hands them over in lower case).
+    this.map.set(k, [...(have ?? []), { key: HONOURED.get(k) ?? key, value, from }]);
   }
   first(key: string): Setting | undefined { return this.map.get(key.toLowerCase())?.[0]; }
   all(key: string): Setting[] { return this.map.get(key.toLowerCase()) ?? []; }
@@ -74,7 +75,7 @@ export function cliSettings(settings: Settings, opts: SshCliOptions, given: (nam
   if (opts.compression) add('Compression', 'yes');
   add('Ciphers', opts.cipher);
   add('MACs', opts.macs);
-  add('UserKnownHostsFile', opts.knownHosts);
+  if (opts.knownHosts !== undefined) settings.add('UserKnownHostsFile', opts.knownHosts, '--known-hosts');
   if (given('strictHostKeyChecking')) add('StrictHostKeyChecking', opts.strictHostKeyChecking);
   if (given('keepalive')) add('ServerAliveInterval', String(opts.keepalive));
   if (opts.quiet) add('LogLevel', 'QUIET');
@@ -125,12 +126,6 @@ const endpointPort = (s: Setting | undefined): number | undefined => {
   }
   return n;
 };
-
-/** `~/` and `%d` as the home directory, `%%` as `%` (the tokens that make sense before the target is known). */
-export function expandPath(value: string, env: NodeJS.ProcessEnv): string {
-  const home = env.HOME || homedir();
-  return value.replace(/^~(?=\/|$)/, home).replace(/%([d%])/g, (_, t: string) => (t === 'd' ? home : '%'));
-}
 
 /** ssh_config's forward syntax (`port host:hostport`, a space after the listen part) in -L's. */
 const forwardSpec = (s: Setting) => s.value.trim().replace(/\s+/, ':');
@@ -204,10 +199,10 @@ export interface Resolved {
  * the missing ones too). One from the config is pushed as well: written for plain ssh, it may
  * not be authorized on the instance, and a push makes it work either way.
  */
-function identityFile(settings: Settings, env: NodeJS.ProcessEnv): { path?: string; push: boolean; missing: string[] } {
+function identityFile(settings: Settings, expand: (s: Setting) => string): { path?: string; push: boolean; missing: string[] } {
   const missing: string[] = [];
   for (const s of settings.all('IdentityFile')) {
-    const path = expandPath(s.value, env);
+    const path = expand(s);
     if (s.from === 'command line') return { path, push: false, missing };
     if (existsSync(path)) return { path, push: true, missing };
     missing.push(`${s.from}: no such identity: ${path}`);
@@ -216,9 +211,17 @@ function identityFile(settings: Settings, env: NodeJS.ProcessEnv): { path?: stri
 }
 
 export function applySettings(settings: Settings, opts: SshCliOptions, host: string | undefined, env: NodeJS.ProcessEnv): Resolved {
-  const identity = identityFile(settings, env);
+  const typed = host ?? '';
+  const hostNameSetting = settings.first('HostName');
+  const hostName = hostNameSetting && expandTokens(hostNameSetting, hostNameTokens(typed));
+  const port = endpointPort(settings.first('Port')) ?? opts.port;
+  const user = settings.first('User')?.value;
+  const tokens = connectionTokens({
+    typed, host: hostName || typed, port, user: user ?? opts.osUser, hostKeyAlias: settings.first('HostKeyAlias')?.value, env,
+  });
+  const expandPath = (s: Setting) => expandTokens(s, tokens, env);
+  const identity = identityFile(settings, expandPath);
   const knownHosts = settings.first('UserKnownHostsFile');
-  const hostName = settings.first('HostName')?.value.replace(/%([h%])/g, (_, t: string) => (t === 'h' ? host ?? '' : '%'));
   const keepalive = whole(settings.first('ServerAliveInterval'), 0, 86400);
   const connectTimeout = whole(settings.first('ConnectTimeout'), 1, 86400);
   const level = logLevel(settings.first('LogLevel'));
@@ -227,7 +230,7 @@ export function applySettings(settings: Settings, opts: SshCliOptions, host: str
       ...opts,
       ...level,
       ...requestTty(settings.first('RequestTTY')),
-      port: endpointPort(settings.first('Port')) ?? opts.port,
+      port,
       identity: identity.path,
       push: opts.push || identity.push,
       identitiesOnly: yesNo(settings.first('IdentitiesOnly')),
@@ -236,14 +239,16 @@ export function applySettings(settings: Settings, opts: SshCliOptions, host: str
       remote: settings.all('RemoteForward').map(forwardSpec),
       dynamic: settings.all('DynamicForward').map((s) => s.value.trim()),
       compression: yesNo(settings.first('Compression')),
-      knownHosts: knownHosts && expandPath(knownHosts.value.split(/\s+/)[0], env),
+      // eic's own --known-hosts is a plain path; OpenSSH's key takes tokens, in each of its files.
+      knownHosts: knownHosts && (knownHosts.from === '--known-hosts' ? knownHosts.value
+        : knownHosts.value.split(/\s+/).map((value) => expandPath({ ...knownHosts, value }))[0]),
       strictHostKeyChecking: strictMode(settings.first('StrictHostKeyChecking'), opts.strictHostKeyChecking),
       keepalive: keepalive ?? opts.keepalive,
       keepaliveCountMax: whole(settings.first('ServerAliveCountMax'), 1, 1000),
       connectTimeout,
     },
     hostName: hostName || undefined,
-    user: settings.first('User')?.value,
+    user,
     algorithms: {
       cipher: settings.first('Ciphers')?.value, hmac: settings.first('MACs')?.value,
       kex: settings.first('KexAlgorithms')?.value, serverHostKey: settings.first('HostKeyAlgorithms')?.value,
