@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -38,11 +38,16 @@ before(async () => {
   endpointId = sb.config.endpoints[0].id;
   env = eicEnv(sb, home.home, { AWS_ENDPOINT_URL_EC2: front.url, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: front.url });
   config = join(home.home, '.ssh', 'config');
-  writeFileSync(config, `Host *\n    IdentityFile ${kit.keyPath}\n    IdentitiesOnly yes\n    UserKnownHostsFile ${kit.knownHosts}\n`
-    + '    StrictHostKeyChecking yes\n    BatchMode yes\n    LogLevel ERROR\n', { mode: 0o600 });
-  const r = await runEic(['ssh-config', '--no-names', '--install', config, '--eic-command', `${process.execPath} ${eicBin}`], env);
-  assert.equal(r.code, 0, r.stderr);
+  await installConfig(config, env);
 });
+
+/** A config with the test's own key and known hosts, then eic's block installed by `env`'s eic ssh-config. */
+async function installConfig(file: string, eicEnvironment: NodeJS.ProcessEnv): Promise<void> {
+  writeFileSync(file, `Host *\n    IdentityFile ${kit.keyPath}\n    IdentitiesOnly yes\n    UserKnownHostsFile ${kit.knownHosts}\n`
+    + '    StrictHostKeyChecking yes\n    BatchMode yes\n    LogLevel ERROR\n', { mode: 0o600 });
+  const r = await runEic(['ssh-config', '--no-names', '--install', file, '--eic-command', `${process.execPath} ${eicBin}`], eicEnvironment);
+  assert.equal(r.code, 0, r.stderr);
+}
 after(async () => {
   if (config) await ssh(['-O', 'exit', id]).catch(() => {});
   if (home) term.killServer();
@@ -52,8 +57,8 @@ after(async () => {
   await sb?.close();
 });
 
-function ssh(args: string[]): Promise<Finished> {
-  const child = spawn('ssh', ['-F', config, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+function ssh(args: string[], file = config): Promise<Finished> {
+  const child = spawn('ssh', ['-F', file, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const done = finished(child);
   child.stdin!.end();
   return done;
@@ -97,6 +102,28 @@ test('--no-control-master leaves sharing out', async () => {
   const r = await runEic(['ssh-config', '--no-names', '--no-control-master'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout.toString(), /Control/);
+});
+
+test('with $XDG_RUNTIME_DIR the user\'s alone, the shared connection\'s socket lives there', async () => {
+  const runtime = join(home.home, 'runtime');
+  mkdirSync(runtime, { mode: 0o700 });
+  const xdgConfig = join(home.home, '.ssh', 'config-xdg');
+  await installConfig(xdgConfig, { ...env, XDG_RUNTIME_DIR: runtime });
+  assert.match(readFileSync(xdgConfig, 'utf8'), new RegExp(`^    ControlPath ${runtime}/%C$`, 'm'));
+  try {
+    const first = await ssh([id, 'echo in-runtime-dir'], xdgConfig);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.toString(), 'in-runtime-dir\n');
+    const sockets = readdirSync(runtime);
+    assert.equal(sockets.length, 1, sockets.join(' '));
+    assert.match(sockets[0], /^[0-9a-f]{40}$/);
+    assert.ok(statSync(join(runtime, sockets[0])).isSocket());
+    const check = await ssh(['-O', 'check', id], xdgConfig);
+    assert.equal(check.code, 0, check.stderr);
+  } finally {
+    await ssh(['-O', 'exit', id], xdgConfig);
+  }
+  assert.equal(await tunnelsDropTo(0), 0, 'the tunnel ends with the master');
 });
 
 test('eic proxy\'s error reaches the terminal although ssh gives it /dev/null as stderr', async () => {

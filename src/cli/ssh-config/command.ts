@@ -45,14 +45,15 @@ export function registerSshConfig(program: Command, ctx: CommandContext): void {
     .option('--install [file]', 'add the block to FILE (default ~/.ssh/config) between "# BEGIN eic" and "# END eic", keeping FILE.eic-backup')
     .option('--no-names', 'only the "Host i-*" block: no Name blocks, no AWS call')
     .option('--no-control-master', 'no connection sharing (ControlMaster, ControlPath, ControlPersist)')
-    .option('--control-dir <dir>', 'directory for the shared connections\' sockets, yours alone (default ~/.ssh/eic-cm)')
+    .option('--control-dir <dir>', 'directory for the shared connections\' sockets, yours alone (default $XDG_RUNTIME_DIR if it is yours alone, else ~/.ssh/eic-cm)')
     .option('--eic-command <command>', 'how ssh should start eic (default: the absolute path of this eic)'),
   ', also written into the ProxyCommand')
     .addHelpText('after', `
 The block has one "Host <Name>" per running instance with a unique Name that an endpoint can
 serve (a comment names the others and why), then "Host i-*". Each shares one connection per
 host (ControlMaster auto, ControlPersist 10m): a second ssh within 10 minutes makes no AWS call
-and opens no tunnel. The socket directory is made 0700 if missing.
+and opens no tunnel. The socket directory is $XDG_RUNTIME_DIR when it is yours alone (owned by
+you, not writable by group or others), else ~/.ssh/eic-cm, made 0700 if missing.
 ProxyCommand runs this eic by its absolute path (--eic-command eic to rely on PATH instead).
 --install puts the block at the end of the file, or just above a catch-all "Host *" / "Match all"
 (ssh takes the first value it finds, so a catch-all above would override User and ProxyCommand);
@@ -66,7 +67,7 @@ a later --install replaces the block where it is. The previous file is kept as F
       const home = io.env.HOME || (await import('node:os')).homedir();
       const eicCommand = opts.eicCommand?.trim()
         || defaultEicCommand(process.argv[1], process.execPath).map(block.shellQuote).join(' ');
-      const controlDir = opts.controlMaster ? resolve(home, opts.controlDir ?? control.defaultControlDir(home)) : undefined;
+      const controlDir = opts.controlMaster ? resolve(home, opts.controlDir ?? control.defaultControlDir(home, io.env)) : undefined;
       const render = (found?: { named: NamedInstance[]; skipped: string[] }) => block.renderSshConfigBlock({
         eicCommand, osUser: opts.osUser, profile: opts.profile, region: opts.region, controlDir, ...found,
       });

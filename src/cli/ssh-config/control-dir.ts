@@ -6,12 +6,29 @@
  * bytes on macOS (108 on Linux), which bounds the directory's length.
  */
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { usageError } from '../../errors.js';
 
-/** The default, under ~/.ssh (which ssh already insists be the user's own). */
-export function defaultControlDir(home: string): string {
+/**
+ * The default: $XDG_RUNTIME_DIR when it is the user's alone (per user, 0700, a tmpfs emptied at
+ * logout, so no socket outlives the session), else ~/.ssh/eic-cm (~/.ssh ssh already insists be
+ * the user's own). The runtime directory itself, not a folder in it: it is made afresh at each
+ * login and a folder would not be, and ssh exits 255 when ControlPath's directory is missing.
+ */
+export function defaultControlDir(home: string, env: NodeJS.ProcessEnv, uid = process.getuid?.() ?? 0): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime) && Buffer.byteLength(runtime) <= MAX_CONTROL_DIR_BYTES && ownedOnlyBy(runtime, uid)) return runtime;
   return join(home, '.ssh', 'eic-cm');
+}
+
+/** A directory owned by `uid` that no one else can write to. */
+function ownedOnlyBy(path: string, uid: number): boolean {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** 104 bytes minus "/", 40 hex digits, ".", 17 random characters and the terminating NUL. */
