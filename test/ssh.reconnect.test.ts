@@ -88,6 +88,28 @@ async function socksEchoes(socksPort: number, port: number, data: Buffer): Promi
   return c.received().subarray(12);
 }
 
+/**
+ * Listen on `port` on every loopback address sshd binds for a -R with no address (127.0.0.1,
+ * and ::1 where there is IPv6), once the old sshd session has let go of them.
+ */
+async function holdLoopbackPort(port: number): Promise<Server[]> {
+  const held: Server[] = [];
+  for (const host of ['127.0.0.1', '::1']) {
+    for (let tries = 0; ; tries++) {
+      const server = createServer((s) => s.destroy());
+      const code = await new Promise<string | undefined>((resolve) => {
+        server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+        server.listen(port, host, () => resolve(undefined));
+      });
+      if (code === undefined) { held.push(server); break; }
+      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') break; // no IPv6 here
+      if (code !== 'EADDRINUSE' || tries >= 600) throw new Error(`cannot hold ${host}:${port}: ${code}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return held;
+}
+
 describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
   let sb: Sandbox;
   let home: { home: string; cleanup(): void };
@@ -178,6 +200,34 @@ describe('eic ssh -N -L across tunnel ends (sandbox, real sshd)', () => {
     assert.deepEqual(await echoes(port, big), big);
     c.kill('SIGTERM');
     assert.equal((await d).code, 255);
+  });
+
+  it('asks for the -R listener again after a reconnect, until the server lets go of the port', async () => {
+    // The first tunnel is cut once 40 kB have gone to the client (during the transfer below);
+    // the next ones are refused (busy, retried) until the port is held here in the old session's place.
+    sb.faults.set('*', { kind: 'drop', afterBytes: 40_000 }, { once: true });
+    sb.faults.set('*', { kind: 'refuse', status: 503, message: 'busy' });
+    child = spawnEic(['ssh', id, '-N', '-R', `0:127.0.0.1:${echoPort}`], env);
+    done = finished(child);
+    const err = watchStderr(child);
+    // The instance's sshd is on this machine's loopback: its listener is one here.
+    const remotePort = Number((await err.until(/Allocated port (\d+) for remote forward to 127\.0\.0\.1:\d+/))[1]);
+    await err.until(/Forwarding only \(-N\)/);
+    const hello = randomBytes(1_000);
+    assert.deepEqual(await echoes(remotePort, hello), hello);
+    const big = randomBytes(400_000);
+    await assert.rejects(echoes(remotePort, big), /closed after \d+ of 400000 bytes/);
+    await err.until(/warning: reconnect attempt 1 failed: OpenTunnel refused/);
+    // As a server that has not yet seen the old session end: the port is taken when eic asks.
+    const holders = await holdLoopbackPort(remotePort);
+    sb.faults.clear();
+    await err.until(/reconnected \(attempt \d+\)/);
+    await err.until(new RegExp(`warning: remote port forwarding failed for listen port ${remotePort}`));
+    await Promise.all(holders.map((h) => new Promise<void>((r) => h.close(() => r()))));
+    await err.until(new RegExp(`remote forward on port ${remotePort} restored`));
+    assert.deepEqual(await echoes(remotePort, big), big);
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 255);
   });
 
   it('backs off when connections keep dying young, from the second in a row', async () => {

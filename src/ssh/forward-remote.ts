@@ -25,11 +25,18 @@ export function parseRemoteForward(spec: string): RemoteForwardSpec {
 
 export interface RemoteForward { spec: RemoteForwardSpec; port: number }
 
+/** How long to wait before asking again for a listener the server still holds (the nth time). */
+export const restoreBackoffMs = (n: number): number => Math.min(250 * 2 ** (n - 1), 30_000);
+
 /**
  * Ask sshd for each listener and serve what comes back. A refused request is a warning, as in
- * OpenSSH ("remote port forwarding failed"); the others still work.
+ * OpenSSH ("remote port forwarding failed"); the others still work. With `restore` (the same
+ * ports asked for again on a new connection after a tunnel ended), a refusal is retried in the
+ * background while the connection lasts: the old session may hold the port on the server until
+ * sshd sees it end.
  */
-export async function startRemoteForwards(client: Client, specs: RemoteForwardSpec[], logger: Logger): Promise<RemoteForward[]> {
+export async function startRemoteForwards(client: Client, specs: RemoteForwardSpec[], logger: Logger,
+  restore?: { backoffMs: (n: number) => number }): Promise<RemoteForward[]> {
   if (specs.length === 0) return [];
   const byPort = new Map<number, RemoteForwardSpec>();
   client.on('tcp connection', (info, accept, reject) => {
@@ -53,18 +60,44 @@ export async function startRemoteForwards(client: Client, specs: RemoteForwardSp
   });
   const started: RemoteForward[] = [];
   for (const spec of specs) {
-    const port = await new Promise<number | undefined>((resolve) => {
-      client.forwardIn(spec.bindHost, spec.bindPort, (err, bound) => {
-        if (err) {
-          logger.warn(`remote port forwarding failed for listen port ${spec.bindPort}: ${err.message.replace(/^\(SSH\) /, '')}`);
-          resolve(undefined);
-        } else resolve(spec.bindPort === 0 ? bound : spec.bindPort);
-      });
-    });
-    if (port === undefined) continue;
+    const port = await requestListener(client, spec, logger.warn);
+    if (port === undefined) {
+      if (restore) retryListener(client, spec, logger, restore.backoffMs, (bound) => byPort.set(bound, spec));
+      continue;
+    }
     byPort.set(port, spec);
     started.push({ spec, port });
     if (spec.bindPort === 0) logger.info(`Allocated port ${port} for remote forward to ${spec.host}:${spec.hostPort}`);
   }
   return started;
+}
+
+/** sshd's listener for `spec`: the port bound, or undefined (refused, and said so through `say`). */
+function requestListener(client: Client, spec: RemoteForwardSpec, say: (msg: string) => void): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    client.forwardIn(spec.bindHost, spec.bindPort, (err, bound) => {
+      if (err) {
+        say(`remote port forwarding failed for listen port ${spec.bindPort}: ${err.message.replace(/^\(SSH\) /, '')}`);
+        resolve(undefined);
+      } else resolve(spec.bindPort === 0 ? bound : spec.bindPort);
+    });
+  });
+}
+
+/** Ask again, after each wait, until sshd grants the listener or the connection ends. */
+function retryListener(client: Client, spec: RemoteForwardSpec, logger: Logger, backoffMs: (n: number) => number, granted: (port: number) => void): void {
+  let ended = false;
+  client.once('close', () => { ended = true; });
+  void (async () => {
+    for (let n = 1; !ended; n++) {
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(n)).unref());
+      if (ended) return;
+      const port = await requestListener(client, spec, logger.debug);
+      if (port !== undefined && !ended) {
+        granted(port);
+        logger.info(`remote forward on port ${port} restored`);
+        return;
+      }
+    }
+  })();
 }

@@ -34,8 +34,9 @@ Forwarding goes through the one tunnel, so it reaches any host and port the inst
 while the endpoint itself only allows ports 22 and 3389.
 
 The endpoint ends every tunnel after its maxTunnelDuration (at most 1 h). With -N, eic then
-connects again (fresh key, new tunnel) and keeps the same local -L/-D ports open: connections
-in flight end, new ones work; one made while reconnecting waits for the new connection.
+connects again (fresh key, new tunnel), keeps the same local -L/-D ports open and asks for the
+same -R ports on the instance again: connections in flight end, new ones work; one made while
+reconnecting waits for the new connection.
 Retries back off from 1 s to 30 s; refusals that will not pass (denied, unknown instance,
 changed host key) end eic after 3 tries. --no-reconnect exits 255 instead. A shell or a
 command ends with the tunnel (exit 255, saying why).
