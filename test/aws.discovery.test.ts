@@ -53,6 +53,9 @@ function fakeEc2(instances: SdkInstance[], endpoints: SdkEndpoint[]) {
     async describeSecurityGroups() {
       throw new Error('discovery never asks for security groups');
     },
+    async describeNetworkInterfaces() {
+      throw new Error('discovery never asks for network interfaces');
+    },
   };
   return { api, calls };
 }

@@ -37,7 +37,7 @@ describe('eic doctor (sandbox)', () => {
     const r = await runEic(['doctor', 'no-ingress'], cli.env);
     assert.equal(r.code, 1, r.stderr);
     const out = r.stdout.toString();
-    assert.match(out, /^✗ security groups  instance sg-044300000000000a1, endpoint sg-0e1ce0000000000a1: the instance's security group sg-044300000000000a1 \(web-https\) has no inbound rule for tcp 22 from the endpoint's security group sg-0e1ce0000000000a1 \(eice\)$/m);
+    assert.match(out, /^✗ security groups  instance sg-044300000000000a1, endpoint sg-0e1ce0000000000a1: the instance's security group sg-044300000000000a1 \(web-https\) has no inbound rule for tcp 22 from the endpoint's security group sg-0e1ce0000000000a1 \(eice\) or its address 10\.0\.1\.\d+$/m);
     assert.match(out, /^ {19}fix: aws ec2 authorize-security-group-ingress --group-id sg-044300000000000a1 --protocol tcp --port 22 --source-group sg-0e1ce0000000000a1$/m);
     assert.doesNotMatch(out, /key push|tunnel/);
     assert.match(out, /1 of 4 steps failed; the other 4 were not run\n$/);

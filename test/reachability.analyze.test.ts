@@ -1,6 +1,6 @@
 // The security-group analysis behind "Unable to connect to target" and eic doctor, over groups
 // shaped as DescribeSecurityGroups answers them: what allows, what is missing (with the exact
-// AWS CLI command), and what eic cannot decide (CIDR rules, since the endpoint's address is
+// AWS CLI command), and what eic cannot decide (CIDR rules, when the endpoint's address is
 // not known to it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ function input(epGroup: SdkSecurityGroup, instGroup: SdkSecurityGroup, over: Par
     ...over,
   };
 }
-const eice = (egress = [allOut]): SdkSecurityGroup => ({ GroupId: EP, GroupName: 'eice', IpPermissions: [], IpPermissionsEgress: egress });
+const eice = (egress: SdkSecurityGroup['IpPermissionsEgress'] = [allOut]): SdkSecurityGroup => ({ GroupId: EP, GroupName: 'eice', IpPermissions: [], IpPermissionsEgress: egress });
 const inst = (ingress: SdkSecurityGroup['IpPermissions']): SdkSecurityGroup => ({ GroupId: INST, GroupName: 'app', IpPermissions: ingress, IpPermissionsEgress: [allOut] });
 
 test('ingress from the endpoint\'s group and egress to anywhere: reachable', () => {
@@ -85,4 +85,29 @@ test('names from AWS are printed without control characters', () => {
   const r = analyzeReachability(input(eice(), evil));
   assert.doesNotMatch(r.missing[0].text, /[\x00-\x1f]/);
   assert.match(r.missing[0].text, /app\\x1b\[2J\\nforged/);
+});
+
+test("the endpoint's addresses known: the one of the target's family decides a CIDR rule", () => {
+  const v6inst = { id: 'i-0123456789abcdef0', ip: 'fd00::10', groupIds: [INST] };
+  const v6rule = (cidr: string) => ({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: cidr }] });
+  const endpoint = { id: 'eice-0123456789abcdef0', groupIds: [EP], addresses: ['10.0.1.5', 'fd00::5'] };
+  const out6 = eice([{ IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] }]);
+  const ok = analyzeReachability(input(out6, inst([v6rule('fd00::5/128')]), { instance: v6inst, endpoint }));
+  assert.equal(ok.ok, true);
+  assert.match(ok.notes[1], /in from the endpoint's address fd00::5$/);
+  // The IPv4 address does not count for an IPv6 target.
+  const no = analyzeReachability(input(out6, inst([tcp(22, { cidr: '10.0.1.5/32' })]), { instance: v6inst, endpoint }));
+  assert.equal(no.ok, false);
+  assert.match(no.missing[0].text, /from the endpoint's security group \S+ \(eice\) or its address fd00::5$/);
+});
+
+test('an endpoint without a security group: the command lets in its address (IPv6 through --ip-permissions)', () => {
+  const v6inst = { id: 'i-0123456789abcdef0', ip: 'fd00::10', groupIds: [INST] };
+  const r = analyzeReachability(input(eice(), inst([]), { instance: v6inst, endpoint: { id: 'eice-0123456789abcdef0', groupIds: [], addresses: ['fd00::5'] } }));
+  assert.deepEqual(r.missing.filter((m) => m.direction === 'ingress').map((m) => m.command), [
+    `aws ec2 authorize-security-group-ingress --group-id ${INST} --ip-permissions 'IpProtocol=tcp,FromPort=22,ToPort=22,Ipv6Ranges=[{CidrIpv6=fd00::5/128}]'`,
+  ]);
+  const v4 = analyzeReachability(input(eice(), inst([]), { endpoint: { id: 'eice-0123456789abcdef0', groupIds: [], addresses: ['10.0.1.5'] } }));
+  assert.match(v4.missing[0].text, /from the endpoint's address 10\.0\.1\.5$/);
+  assert.match(v4.missing[0].command, /--protocol tcp --port 22 --cidr 10\.0\.1\.5\/32$/);
 });

@@ -5,12 +5,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DescribeInstanceConnectEndpointsCommand, type DescribeInstanceConnectEndpointsCommandInput, DescribeInstancesCommand, DescribeVpcsCommand, EC2Client,
+  DescribeInstanceConnectEndpointsCommand, type DescribeInstanceConnectEndpointsCommandInput, DescribeInstancesCommand, DescribeNetworkInterfacesCommand,
+  DescribeVpcsCommand, EC2Client,
   paginateDescribeInstanceConnectEndpoints, paginateDescribeInstances, type Filter, type Instance,
 } from '@aws-sdk/client-ec2';
 import { startApiServer } from '../src/sandbox/api-server.js';
 import { DEFAULT_CREDENTIALS, defaultConfig, type CredentialConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { KeyStore } from '../src/sandbox/key-store.js';
+import { cidrContains } from '../src/security-group-rules.js';
 
 const TOKEN_CREDS: CredentialConfig = { accessKeyId: 'ASIASANDBOXTOKEN0001', secretAccessKey: 'token/secret', sessionToken: 'session+token/=' };
 
@@ -400,5 +402,50 @@ describe('EC2 Query API requests', () => {
     assert.match(raw, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<DescribeInstanceConnectEndpointsResponse xmlns="http:\/\/ec2\.amazonaws\.com\/doc\/2016-11-15\/"><requestId>/);
     assert.equal(raw.match(/<requestId>(.*?)<\/requestId>/)?.[1], r.$metadata.requestId);
     assert.match(raw, /<instanceConnectEndpointSet><item><ownerId>/);
+  });
+});
+
+describe('DescribeNetworkInterfaces', () => {
+  test("an endpoint's NetworkInterfaceIds name its own interface, with addresses in its subnet", async () => {
+    const eps = (await ec2.send(new DescribeInstanceConnectEndpointsCommand({}))).InstanceConnectEndpoints ?? [];
+    const ids = eps.flatMap((e) => e.NetworkInterfaceIds ?? []);
+    const r = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids }));
+    const nis = r.NetworkInterfaces ?? [];
+    assert.deepEqual(nis.map((n) => n.NetworkInterfaceId), ids);
+    for (const [i, n] of nis.entries()) {
+      const c = config.endpoints.find((x) => x.id === eps[i].InstanceConnectEndpointId)!;
+      const sn = subnet(c.subnetId);
+      assert.equal(n.SubnetId, sn.id);
+      assert.equal(n.VpcId, sn.vpcId);
+      assert.equal(n.InterfaceType, 'ec2_instance_connect_endpoint');
+      assert.equal(n.RequesterManaged, true);
+      assert.deepEqual(n.Groups?.map((g) => g.GroupId), eps[i].SecurityGroupIds);
+      assert.ok(n.PrivateIpAddress && cidrContains(sn.cidr, n.PrivateIpAddress), `${n.PrivateIpAddress} in ${sn.cidr}`);
+      assert.deepEqual(n.PrivateIpAddresses?.map((p) => p.PrivateIpAddress), [n.PrivateIpAddress]);
+    }
+    // The IPv6 endpoint of VPC 2 has an IPv6 address in its subnet's IPv6 block, the IPv4-only ones none.
+    const v6 = nis[config.endpoints.findIndex((e) => e.id === 'eice-0fedcba9876543210')];
+    assert.equal(v6.Ipv6Addresses?.length, 1);
+    assert.ok(cidrContains('fd00:10:1:1::/64', v6.Ipv6Addresses![0].Ipv6Address!), v6.Ipv6Addresses![0].Ipv6Address);
+    assert.deepEqual(nis[0].Ipv6Addresses ?? [], []);
+    // Stable: the same addresses on every call.
+    const again = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids }));
+    assert.deepEqual(again.NetworkInterfaces?.map((n) => n.PrivateIpAddress), nis.map((n) => n.PrivateIpAddress));
+  });
+
+  test("instances' interfaces are there too; filters", async () => {
+    const byType = async (t: string) => (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'interface-type', Values: [t] }] }))).NetworkInterfaces ?? [];
+    assert.equal((await byType('ec2_instance_connect_endpoint')).length, config.endpoints.length);
+    const attached = (await byType('interface')).map((n) => n.Attachment?.InstanceId);
+    assert.ok(attached.includes('i-0123456789abcdef0') && !attached.includes('i-0bbbbbbbbbbbbbbb1'), 'running ones, not the terminated one');
+    const web = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.10'] }] }))).NetworkInterfaces ?? [];
+    assert.deepEqual(web.map((n) => n.Attachment?.InstanceId), ['i-0123456789abcdef0']);
+  });
+
+  test('unknown and malformed ids are refused as EC2 does', async () => {
+    assert.deepEqual(await failure(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0123456789abcdef0'] }))), {
+      name: 'InvalidNetworkInterfaceID.NotFound', message: "The networkInterface ID 'eni-0123456789abcdef0' does not exist", status: 400,
+    });
+    assert.equal((await failure(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-x'] })))).name, 'InvalidNetworkInterfaceID.Malformed');
   });
 });

@@ -38,6 +38,8 @@ export interface SdkEndpoint {
   IpAddressType?: string;
   SecurityGroupIds?: string[];
   PreserveClientIp?: boolean;
+  /** Its own network interfaces in its subnet, whose addresses its connections come from. */
+  NetworkInterfaceIds?: string[];
 }
 
 export interface DescribeEndpointsInput { InstanceConnectEndpointIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
@@ -65,11 +67,23 @@ export interface SdkSecurityGroup {
 export interface DescribeSecurityGroupsInput { GroupIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
 export interface DescribeSecurityGroupsOutput { SecurityGroups?: SdkSecurityGroup[]; NextToken?: string }
 
+export interface SdkNetworkInterface {
+  NetworkInterfaceId?: string;
+  PrivateIpAddress?: string;
+  PrivateIpAddresses?: Array<{ PrivateIpAddress?: string }>;
+  Ipv6Addresses?: Array<{ Ipv6Address?: string }>;
+}
+
+export interface DescribeNetworkInterfacesInput { NetworkInterfaceIds?: string[]; Filters?: Filter[]; NextToken?: string; MaxResults?: number }
+export interface DescribeNetworkInterfacesOutput { NetworkInterfaces?: SdkNetworkInterface[]; NextToken?: string }
+
 export interface Ec2Api {
   describeInstances(input: DescribeInstancesInput): Promise<DescribeInstancesOutput>;
   describeInstanceConnectEndpoints(input: DescribeEndpointsInput): Promise<DescribeEndpointsOutput>;
   /** Only to explain a tunnel that cannot reach its target (and in eic doctor). */
   describeSecurityGroups(input: DescribeSecurityGroupsInput): Promise<DescribeSecurityGroupsOutput>;
+  /** Only for the endpoint's own addresses, which an instance's security group may allow. */
+  describeNetworkInterfaces(input: DescribeNetworkInterfacesInput): Promise<DescribeNetworkInterfacesOutput>;
 }
 
 export interface SendSSHPublicKeyInput { InstanceId: string; InstanceOSUser: string; SSHPublicKey: string; AvailabilityZone?: string }

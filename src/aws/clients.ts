@@ -172,6 +172,10 @@ export async function createAwsContext(opts: AwsContextOptions): Promise<AwsCont
       const { sdk, client } = await ec2Sdk();
       return within('DescribeSecurityGroups', (abortSignal) => client.send(new sdk.DescribeSecurityGroupsCommand(input), { abortSignal }));
     },
+    describeNetworkInterfaces: async (input) => {
+      const { sdk, client } = await ec2Sdk();
+      return within('DescribeNetworkInterfaces', (abortSignal) => client.send(new sdk.DescribeNetworkInterfacesCommand(input), { abortSignal }));
+    },
   };
 
   logger.debug(`aws: region ${region}${profile ? `, profile ${profile}` : ''}${fips ? ', FIPS' : ''}${ca ? ', CA bundle from AWS_CA_BUNDLE' : ''}`);

@@ -20,6 +20,8 @@ export interface EndpointInfo {
   /** Undefined when not looked up (--eice-dns-name skips DescribeInstanceConnectEndpoints). */
   securityGroupIds?: string[];
   preserveClientIp?: boolean;
+  /** Its own network interfaces (DescribeNetworkInterfaces tells their addresses). */
+  networkInterfaceIds?: string[];
   /** ipv4, ipv6 or dualstack (absent in older answers: ipv4). */
   ipAddressType?: string;
 }
@@ -42,6 +44,7 @@ function toEndpointInfo(e: SdkEndpoint): EndpointInfo {
     subnetId: e.SubnetId ?? '',
     securityGroupIds: e.SecurityGroupIds ?? [],
     preserveClientIp: e.PreserveClientIp ?? false,
+    networkInterfaceIds: e.NetworkInterfaceIds ?? [],
     ipAddressType: e.IpAddressType || undefined,
   };
 }

@@ -3,4 +3,4 @@
  * whole client is megabytes of schemas for commands eic never sends). Loaded lazily by
  * clients.ts on the first EC2 call.
  */
-export { EC2Client, DescribeInstancesCommand, DescribeInstanceConnectEndpointsCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+export { EC2Client, DescribeInstancesCommand, DescribeInstanceConnectEndpointsCommand, DescribeSecurityGroupsCommand, DescribeNetworkInterfacesCommand } from '@aws-sdk/client-ec2';

@@ -10,7 +10,11 @@ export type EndpointState =
   | 'delete-in-progress' | 'delete-complete' | 'delete-failed'
   | 'update-in-progress' | 'update-complete' | 'update-failed';
 
-export interface SubnetConfig { id: string; vpcId: string; availabilityZone: string; cidr: string }
+export interface SubnetConfig {
+  id: string; vpcId: string; availabilityZone: string; cidr: string;
+  /** Its IPv6 block, where endpoints that reach IPv6 targets get their IPv6 address. */
+  ipv6Cidr?: string;
+}
 export interface VpcConfig { id: string; cidr: string }
 
 export interface InstanceConfig {
@@ -44,6 +48,8 @@ export interface EndpointConfig {
   securityGroupIds?: string[];
   /** The endpoint's own address in its subnet (the source of its connections); derived when absent. */
   privateIpAddress?: string;
+  /** Its IPv6 address (the source towards IPv6 targets); derived from the subnet's ipv6Cidr when absent. */
+  ipv6Address?: string;
   /**
    * false: the endpoint never answers a WebSocket ping (whether EICE does is not known), so
    * clients must not take a missing pong for a dead tunnel. Default true.
@@ -136,7 +142,7 @@ export function defaultConfig(): SandboxConfig {
     subnets: [
       { id: 'subnet-0aaa00000000000a1', vpcId: 'vpc-0a1b2c3d4e5f60001', availabilityZone: 'us-east-1a', cidr: '10.0.1.0/24' },
       { id: 'subnet-0aaa00000000000a2', vpcId: 'vpc-0a1b2c3d4e5f60001', availabilityZone: 'us-east-1b', cidr: '10.0.2.0/24' },
-      { id: 'subnet-0bbb00000000000b1', vpcId: 'vpc-0a1b2c3d4e5f60002', availabilityZone: 'us-east-1a', cidr: '10.1.1.0/24' },
+      { id: 'subnet-0bbb00000000000b1', vpcId: 'vpc-0a1b2c3d4e5f60002', availabilityZone: 'us-east-1a', cidr: '10.1.1.0/24', ipv6Cidr: 'fd00:10:1:1::/64' },
       { id: 'subnet-0ccc00000000000c1', vpcId: 'vpc-0a1b2c3d4e5f60003', availabilityZone: 'us-east-1c', cidr: '10.2.1.0/24' },
     ],
     instances: [

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EndpointConfig, EndpointState, InstanceConfig, InstanceState, SandboxConfig } from './config.js';
+import { endpointAddresses } from './endpoint-addresses.js';
 import { allGroups, endpointGroupIds, instanceGroupIds } from './security-groups.js';
 import { endpointAddressType } from './tunnel-policy.js';
 
@@ -53,12 +54,42 @@ export interface EndpointView {
   tags: Record<string, string>;
 }
 
+/** A network interface as DescribeNetworkInterfaces shows it: an instance's, or an endpoint's own. */
+export interface NetworkInterfaceView {
+  id: string;
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  description: string;
+  ownerId: string;
+  /** Endpoints' interfaces are managed by AWS, as EC2 marks them. */
+  requesterManaged: boolean;
+  interfaceType: string;
+  macAddress: string;
+  privateIpAddress?: string;
+  privateDnsName?: string;
+  ipv6Addresses: string[];
+  groups: Array<{ id: string; name: string }>;
+  attachment?: { instanceId: string; attachTime: Date };
+}
+
 export type DnsNames = (endpoint: EndpointConfig) => { dnsName: string; fipsDnsName?: string };
 
 /** A stable fake id of `width` hex digits derived from `seed` (ENIs, reservations, groups). */
 function hexId(seed: string, width = 17): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, width);
 }
+
+/** The id of the network interface of an instance or endpoint (the same in every answer). */
+export function eniId(ownerId: string): string {
+  return `eni-${hexId(`eni:${ownerId}`)}`;
+}
+
+function macOf(ownerId: string): string {
+  return `02:${hexId(`mac:${ownerId}`, 10).replace(/(..)(?!$)/g, '$1:')}`;
+}
+
+const groupRefs = (cfg: SandboxConfig, ids: string[]) => ids.map((id) => ({ id, name: allGroups(cfg).find((g) => g.id === id)?.name ?? '' }));
 
 /** `ip-10-0-1-10.ec2.internal` in us-east-1, `ip-….<region>.compute.internal` elsewhere. */
 function internalDomain(region: string): string {
@@ -82,7 +113,6 @@ export function instanceView(cfg: SandboxConfig, inst: InstanceConfig, launchTim
   const subnet = subnetOf(cfg, inst.subnetId, inst.id);
   const attached = inst.state !== 'terminated';
   const tags: Record<string, string> = { ...(inst.name !== undefined ? { Name: inst.name } : {}), ...(inst.tags ?? {}) };
-  const mac = hexId(`mac:${inst.id}`, 10).replace(/(..)(?!$)/g, '$1:');
   return {
     id: inst.id,
     state: inst.state,
@@ -94,10 +124,10 @@ export function instanceView(cfg: SandboxConfig, inst: InstanceConfig, launchTim
     privateIpAddress: attached ? inst.privateIpAddress : undefined,
     privateDnsName: attached ? privateDnsName(inst, cfg.region) : '',
     ipv6Address: attached ? inst.ipv6Address : undefined,
-    networkInterfaceId: attached ? `eni-${hexId(`eni:${inst.id}`)}` : undefined,
-    macAddress: attached ? `02:${mac}` : undefined,
+    networkInterfaceId: attached ? eniId(inst.id) : undefined,
+    macAddress: attached ? macOf(inst.id) : undefined,
     tags,
-    securityGroups: attached ? instanceGroupIds(cfg, inst).map((id) => ({ id, name: allGroups(cfg).find((g) => g.id === id)?.name ?? '' })) : [],
+    securityGroups: attached ? groupRefs(cfg, instanceGroupIds(cfg, inst)) : [],
     launchTime,
     ownerId: cfg.accountId,
     reservationId: `r-${hexId(`r:${inst.id}`)}`,
@@ -115,7 +145,7 @@ export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNam
     stateMessage: ep.stateMessage ?? '',
     dnsName: names.dnsName,
     fipsDnsName: names.fipsDnsName,
-    networkInterfaceIds: [`eni-${hexId(`eni:${ep.id}`)}`],
+    networkInterfaceIds: [eniId(ep.id)],
     vpcId: subnet.vpcId,
     subnetId: subnet.id,
     availabilityZone: subnet.availabilityZone,
@@ -125,4 +155,28 @@ export function endpointView(cfg: SandboxConfig, ep: EndpointConfig, dns: DnsNam
     ipAddressType: endpointAddressType(cfg, ep),
     tags: {},
   };
+}
+
+/** Every network interface of the world: each instance's (until terminated) and each endpoint's (those DescribeInstanceConnectEndpoints names). */
+export function networkInterfaceViews(cfg: SandboxConfig, launchTime: Date): NetworkInterfaceView[] {
+  const instances = cfg.instances.map((i) => instanceView(cfg, i, launchTime)).filter((v) => v.networkInterfaceId)
+    .map((v): NetworkInterfaceView => ({
+      id: v.networkInterfaceId!, subnetId: v.subnetId!, vpcId: v.vpcId!, availabilityZone: v.availabilityZone,
+      description: '', ownerId: v.ownerId, requesterManaged: false, interfaceType: 'interface', macAddress: v.macAddress!,
+      privateIpAddress: v.privateIpAddress, privateDnsName: v.privateDnsName || undefined,
+      ipv6Addresses: v.ipv6Address ? [v.ipv6Address] : [], groups: v.securityGroups, attachment: { instanceId: v.id, attachTime: launchTime },
+    }));
+  const endpoints = cfg.endpoints.map((ep): NetworkInterfaceView => {
+    const subnet = subnetOf(cfg, ep.subnetId, ep.id);
+    const a = endpointAddresses(cfg, ep);
+    return {
+      id: eniId(ep.id), subnetId: subnet.id, vpcId: subnet.vpcId, availabilityZone: subnet.availabilityZone,
+      // The description AWS gives these interfaces is a guess.
+      description: `EC2 Instance Connect Endpoint ${ep.id}`, ownerId: cfg.accountId, requesterManaged: true,
+      interfaceType: 'ec2_instance_connect_endpoint', macAddress: macOf(ep.id),
+      privateIpAddress: a.ipv4, privateDnsName: a.ipv4 ? `ip-${a.ipv4.replace(/\./g, '-')}.${internalDomain(cfg.region)}` : undefined,
+      ipv6Addresses: a.ipv6 ? [a.ipv6] : [], groups: groupRefs(cfg, endpointGroupIds(cfg, ep)),
+    };
+  });
+  return [...instances, ...endpoints];
 }

@@ -1,15 +1,15 @@
 /**
- * The sandbox's EC2 Query API: DescribeInstances, DescribeInstanceConnectEndpoints and
- * DescribeSecurityGroups over the config, validated and paginated as EC2 does it. Authentication happens before this (in
+ * The sandbox's EC2 Query API: DescribeInstances, DescribeInstanceConnectEndpoints,
+ * DescribeSecurityGroups and DescribeNetworkInterfaces over the config, validated and paginated as EC2 does it. Authentication happens before this (in
  * api-server.ts); here a request is a map of form parameters and the answer is EC2's XML.
  */
 import type { SandboxConfig, SecurityGroupConfig, SecurityGroupRuleConfig } from './config.js';
-import { endpointView, instanceView, type DnsNames, type EndpointView, type InstanceView } from './ec2-model.js';
+import { endpointView, instanceView, networkInterfaceViews, type DnsNames, type EndpointView, type InstanceView, type NetworkInterfaceView } from './ec2-model.js';
 import {
   applyFilters, decodeNextToken, Ec2Error, maxResults, numberedList, page, parseFilters, queryFingerprint,
   tagFilterValues, type FilterFields, type Params,
 } from './ec2-params.js';
-import { endpointXml, errorDocument, itemSet, leaf, reservationXml, responseDocument, securityGroupXml } from './ec2-xml.js';
+import { endpointXml, errorDocument, itemSet, leaf, networkInterfaceXml, reservationXml, responseDocument, securityGroupXml } from './ec2-xml.js';
 import { allGroups } from './security-groups.js';
 
 export interface Ec2QueryOptions {
@@ -24,6 +24,7 @@ export interface XmlAnswer { status: number; body: string }
 export const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const ENDPOINT_ID = /^eice-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const ENI_ID = /^eni-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 const INSTANCE_FILTERS = new Set([
   'instance-id', 'instance-state-name', 'instance-state-code', 'instance-type', 'availability-zone',
@@ -96,6 +97,35 @@ function groupField(g: GroupView, name: string): Array<string | undefined> | und
   const m = /^(egress\.)?ip-permission\.(.+)$/.exec(name);
   if (m) return (m[1] ? g.egress : g.ingress).flatMap((r) => ruleField(r, m[2]));
   return tagFilterValues({}, name);
+}
+
+const ENI_FILTERS = new Set([
+  'network-interface-id', 'subnet-id', 'vpc-id', 'availability-zone', 'description', 'owner-id', 'requester-managed',
+  'status', 'interface-type', 'mac-address', 'private-ip-address', 'addresses.private-ip-address', 'private-dns-name',
+  'ipv6-addresses.ipv6-address', 'group-id', 'group-name', 'attachment.instance-id', 'tag-key', 'tag-value',
+]);
+
+function eniField(v: NetworkInterfaceView, name: string): Array<string | undefined> | undefined {
+  switch (name) {
+    case 'network-interface-id': return [v.id];
+    case 'subnet-id': return [v.subnetId];
+    case 'vpc-id': return [v.vpcId];
+    case 'availability-zone': return [v.availabilityZone];
+    case 'description': return [v.description];
+    case 'owner-id': return [v.ownerId];
+    case 'requester-managed': return [String(v.requesterManaged)];
+    case 'status': return ['in-use'];
+    case 'interface-type': return [v.interfaceType];
+    case 'mac-address': return [v.macAddress];
+    case 'private-ip-address':
+    case 'addresses.private-ip-address': return [v.privateIpAddress];
+    case 'private-dns-name': return [v.privateDnsName];
+    case 'ipv6-addresses.ipv6-address': return v.ipv6Addresses;
+    case 'group-id': return v.groups.map((g) => g.id);
+    case 'group-name': return v.groups.map((g) => g.name);
+    case 'attachment.instance-id': return [v.attachment?.instanceId];
+    default: return tagFilterValues({}, name);
+  }
 }
 
 const knownFilter = (set: Set<string>) => (name: string) => set.has(name) || name.startsWith('tag:');
@@ -177,10 +207,25 @@ function describeSecurityGroups(params: Params, opts: Ec2QueryOptions): string {
   return itemSet('securityGroupInfo', p.items.map((g) => securityGroupXml(g, g.ownerId, config.region))) + leaf('nextToken', p.nextToken);
 }
 
+function describeNetworkInterfaces(params: Params, opts: Ec2QueryOptions): string {
+  const ids = numberedList(params, 'NetworkInterfaceId');
+  const max = maxResults(params, 5, 1000);
+  if (ids.length > 0 && max !== undefined) {
+    throw new Ec2Error('InvalidParameterCombination', 'The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults');
+  }
+  const p = describePage(params, {
+    action: 'DescribeNetworkInterfaces', ids, max, idPattern: ENI_ID,
+    idKind: { code: 'InvalidNetworkInterfaceID', label: 'networkInterface' },
+    all: networkInterfaceViews(opts.config, opts.startedAt), field: eniField, filterNames: ENI_FILTERS,
+  });
+  return itemSet('networkInterfaceSet', p.items.map(networkInterfaceXml)) + leaf('nextToken', p.nextToken);
+}
+
 const ACTIONS: Record<string, (params: Params, opts: Ec2QueryOptions) => string> = {
   DescribeInstances: describeInstances,
   DescribeInstanceConnectEndpoints: describeEndpoints,
   DescribeSecurityGroups: describeSecurityGroups,
+  DescribeNetworkInterfaces: describeNetworkInterfaces,
 };
 
 export function ec2ErrorAnswer(err: Ec2Error, requestId: string): XmlAnswer {

@@ -5,7 +5,7 @@
  * `<Response><Errors><Error>…` with `RequestID` in capitals, unlike the `requestId` of answers.
  */
 import type { SecurityGroupConfig, SecurityGroupRuleConfig } from './config.js';
-import type { EndpointView, InstanceView } from './ec2-model.js';
+import type { EndpointView, InstanceView, NetworkInterfaceView } from './ec2-model.js';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
@@ -168,4 +168,23 @@ export function endpointXml(v: EndpointView): string {
     + stringSet('securityGroupIdSet', v.securityGroupIds)
     + leaf('ipAddressType', v.ipAddressType)
     + tagSet(v.tags);
+}
+
+/** One `networkInterfaceSet` item of DescribeNetworkInterfaces. */
+export function networkInterfaceXml(v: NetworkInterfaceView): string {
+  return leaf('networkInterfaceId', v.id)
+    + leaf('subnetId', v.subnetId) + leaf('vpcId', v.vpcId) + leaf('availabilityZone', v.availabilityZone)
+    + leaf('description', v.description) + leaf('ownerId', v.ownerId)
+    + leaf('requesterManaged', v.requesterManaged) + leaf('status', 'in-use') + leaf('macAddress', v.macAddress)
+    + leaf('privateIpAddress', v.privateIpAddress) + leaf('privateDnsName', v.privateDnsName)
+    + leaf('sourceDestCheck', true)
+    + itemSet('groupSet', v.groups.map((g) => leaf('groupName', g.name) + leaf('groupId', g.id)))
+    + (v.attachment ? node('attachment', leaf('attachmentId', `eni-attach-${v.id.slice(4)}`), leaf('instanceId', v.attachment.instanceId),
+      leaf('instanceOwnerId', v.ownerId), leaf('deviceIndex', 0), leaf('status', 'attached'), leaf('attachTime', v.attachment.attachTime),
+      leaf('deleteOnTermination', true), leaf('networkCardIndex', 0)) : '')
+    + node('tagSet')
+    + itemSet('privateIpAddressesSet', v.privateIpAddress
+      ? [leaf('privateIpAddress', v.privateIpAddress) + leaf('privateDnsName', v.privateDnsName) + leaf('primary', true)] : [])
+    + itemSet('ipv6AddressesSet', v.ipv6Addresses.map((a, i) => leaf('ipv6Address', a) + leaf('isPrimaryIpv6', i === 0)))
+    + leaf('interfaceType', v.interfaceType);
 }

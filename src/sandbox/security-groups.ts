@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EndpointConfig, InstanceConfig, SandboxConfig, SecurityGroupConfig, SecurityGroupRuleConfig } from './config.js';
 import { defaultGroup } from './config.js';
+import { endpointSourceIp } from './endpoint-addresses.js';
 import { groupsAllow, type SecurityGroup, type SgRule } from '../security-group-rules.js';
 
 const vpcOf = (cfg: SandboxConfig, subnetId: string) => cfg.subnets.find((s) => s.id === subnetId)?.vpcId;
@@ -34,19 +35,6 @@ export function instanceGroupIds(cfg: SandboxConfig, inst: InstanceConfig): stri
 
 export function endpointGroupIds(cfg: SandboxConfig, ep: EndpointConfig): string[] {
   return ep.securityGroupIds ?? defaultGroupId(cfg, vpcOf(cfg, ep.subnetId));
-}
-
-/** The endpoint's own address: the configured one, else a stable host address of its subnet (IPv4). */
-export function endpointPrivateIp(cfg: SandboxConfig, ep: EndpointConfig): string | undefined {
-  if (ep.privateIpAddress) return ep.privateIpAddress;
-  const cidr = cfg.subnets.find((s) => s.id === ep.subnetId)?.cidr;
-  const m = cidr && /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return undefined;
-  const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-  const size = 2 ** (32 - Number(m[5]));
-  // EC2 keeps the first four addresses and the last one of a subnet for itself.
-  const n = (base + 4 + (parseInt(hex17(`ip:${ep.id}`).slice(0, 8), 16) % Math.max(1, size - 5))) >>> 0;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 function toRule(r: SecurityGroupRuleConfig): SgRule {
@@ -82,7 +70,7 @@ export function blockedBySecurityGroups(cfg: SandboxConfig, r: ReachInput): stri
   // With preserveClientIp the instance sees the client's address, not the endpoint's group.
   const source = r.endpoint.preserveClientIp
     ? { ip: r.clientIp, groupIds: [] }
-    : { ip: endpointPrivateIp(cfg, r.endpoint), groupIds: epIds };
+    : { ip: endpointSourceIp(cfg, r.endpoint, r.targetIp), groupIds: epIds };
   if (!groupsAllow(pick(instIds), 'ingress', r.port, source)) {
     return `no ingress rule of ${instIds.join(', ') || 'the instance'} allows tcp ${r.port} from ${source.groupIds.join(', ') || source.ip || 'the endpoint'}`;
   }

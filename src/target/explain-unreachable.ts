@@ -1,8 +1,8 @@
 /**
  * The endpoint closed a tunnel with "Unable to connect to target": the most common failure on
- * real AWS, and the least explained. Read the security groups of both sides (when the caller may)
- * and turn the error into one that names the missing rule, its group and the command that adds
- * it; when they cannot be read, name the permission eic lacked and the other usual causes.
+ * real AWS, and the least explained. Read the security groups of both sides and the endpoint's
+ * own addresses (when the caller may) and turn the error into one that names the missing rule,
+ * its group and the command that adds it; when they cannot be read, name the permission eic lacked and the other usual causes.
  * Hooked where the close surfaces as an EicError: the session (ssh, cp) and cli/proxy, cli/tunnel.
  */
 import { pages } from '../aws/api.js';
@@ -12,6 +12,7 @@ import { awsCall } from '../aws/errors.js';
 import { findInstances } from '../aws/instances.js';
 import { UNABLE_TO_CONNECT } from '../eice.js';
 import { EicError, isEicError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import type { SdkSecurityGroup } from '../aws/api.js';
 import { analyzeReachability, type Reachability } from './reachability.js';
 
@@ -25,7 +26,7 @@ export interface GroupsSubject {
   aws: AwsContext;
   instance: { id: string; securityGroupIds?: string[]; vpcId?: string; subnetId?: string };
   privateIp: string;
-  endpoint: { id: string; securityGroupIds?: string[]; preserveClientIp?: boolean };
+  endpoint: { id: string; securityGroupIds?: string[]; preserveClientIp?: boolean; networkInterfaceIds?: string[] };
 }
 
 export type GroupsCheck =
@@ -33,6 +34,7 @@ export type GroupsCheck =
   | { read: false; denied: boolean; error: EicError };
 
 export const DESCRIBE_SECURITY_GROUPS = 'ec2:DescribeSecurityGroups';
+export const DESCRIBE_NETWORK_INTERFACES = 'ec2:DescribeNetworkInterfaces';
 
 /** The service on a port, for the list of usual causes. */
 function service(port: number): string {
@@ -49,10 +51,33 @@ async function instanceGroups(s: GroupsSubject): Promise<string[]> {
   return found?.securityGroupIds ?? [];
 }
 
-async function endpointGroups(s: GroupsSubject): Promise<{ ids: string[]; preserveClientIp: boolean }> {
-  if (s.endpoint.securityGroupIds) return { ids: s.endpoint.securityGroupIds, preserveClientIp: Boolean(s.endpoint.preserveClientIp) };
-  const found = await findEndpoint(s.aws, { state: 'running', tags: {}, ...s.instance }, { eiceId: s.endpoint.id });
-  return { ids: found.securityGroupIds ?? [], preserveClientIp: Boolean(found.preserveClientIp) };
+interface EndpointSide { ids: string[]; preserveClientIp: boolean; eniIds: string[] }
+
+async function endpointGroups(s: GroupsSubject): Promise<EndpointSide> {
+  const known = s.endpoint.securityGroupIds ? s.endpoint : await findEndpoint(s.aws, { state: 'running', tags: {}, ...s.instance }, { eiceId: s.endpoint.id });
+  return { ids: known.securityGroupIds ?? [], preserveClientIp: Boolean(known.preserveClientIp), eniIds: known.networkInterfaceIds ?? [] };
+}
+
+/**
+ * The endpoint's own addresses, from its network interfaces: an instance's group may let it in
+ * by address rather than by group. Never throws: when they cannot be read, why not.
+ */
+async function endpointAddresses(s: GroupsSubject, eniIds: string[]): Promise<{ addresses?: string[]; addressesUnknown?: string }> {
+  if (eniIds.length === 0) return { addressesUnknown: 'DescribeInstanceConnectEndpoints named no network interface of it' };
+  try {
+    const found: Array<string | undefined> = [];
+    await awsCall({ action: 'DescribeNetworkInterfaces', profile: s.aws.profile }, async () => {
+      for await (const page of pages((i) => s.aws.ec2.describeNetworkInterfaces(i), { NetworkInterfaceIds: eniIds })) {
+        for (const n of page.NetworkInterfaces ?? []) {
+          found.push(n.PrivateIpAddress, ...(n.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress), ...(n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address));
+        }
+      }
+    });
+    return { addresses: [...new Set(found.filter((a): a is string => Boolean(a)))] };
+  } catch (err) {
+    const denied = isEicError(err) && err.code === 'access-denied';
+    return { addressesUnknown: denied ? `${DESCRIBE_NETWORK_INTERFACES} was denied` : safeText((err as Error)?.message ?? String(err)) };
+  }
 }
 
 /** Read both sides' groups and analyze them for `port`. Never throws: a failure is a result. */
@@ -61,6 +86,8 @@ export async function checkSecurityGroups(s: GroupsSubject, port: number): Promi
     const [inst, ep] = await Promise.all([instanceGroups(s), endpointGroups(s)]);
     const ids = [...new Set([...inst, ...ep.ids])];
     const groups: SdkSecurityGroup[] = [];
+    // Under preserveClientIp the instance sees the client's address, not the endpoint's.
+    const addresses = ep.preserveClientIp ? {} : endpointAddresses(s, ep.eniIds);
     if (ids.length > 0) {
       await awsCall({ action: 'DescribeSecurityGroups', profile: s.aws.profile }, async () => {
         for await (const page of pages((i) => s.aws.ec2.describeSecurityGroups(i), { GroupIds: ids })) groups.push(...(page.SecurityGroups ?? []));
@@ -69,7 +96,7 @@ export async function checkSecurityGroups(s: GroupsSubject, port: number): Promi
     const reach = analyzeReachability({
       port, groups,
       instance: { id: s.instance.id, ip: s.privateIp, groupIds: inst },
-      endpoint: { id: s.endpoint.id, groupIds: ep.ids, preserveClientIp: ep.preserveClientIp },
+      endpoint: { id: s.endpoint.id, groupIds: ep.ids, preserveClientIp: ep.preserveClientIp, ...await addresses },
     });
     return { read: true, reach, groupIds: { instance: inst, endpoint: ep.ids } };
   } catch (err) {

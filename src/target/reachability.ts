@@ -1,13 +1,15 @@
 /**
  * Why a tunnel cannot reach its target, read from the security groups: the endpoint's groups
  * must let TCP to the port out to the instance, and the instance's groups must let it in from
- * the endpoint's group (or, under preserveClientIp, from the client's address). Pure: the
- * groups come in as EC2 answered them, a verdict and the `aws ec2 …` commands come out.
+ * the endpoint's group or its own address (or, under preserveClientIp, from the client's
+ * address). Pure: the groups and the endpoint's addresses come in as EC2 answered them, a
+ * verdict and the `aws ec2 …` commands come out.
  *
- * What eic cannot see: the endpoint's own address and, under preserveClientIp, the client's
- * address as the VPC sees it. A CIDR rule for the port may admit either, so it counts as
- * "perhaps" (a note), never as a missing rule.
+ * What eic cannot always see: the endpoint's own address (DescribeNetworkInterfaces may be
+ * denied) and, under preserveClientIp, the client's address as the VPC sees it. A CIDR rule for
+ * the port may then admit it, so it counts as "perhaps" (a note), never as a missing rule.
  */
+import { isIP } from 'node:net';
 import type { SdkIpPermission, SdkSecurityGroup } from '../aws/api.js';
 import { admitsPeer, coversTcpPort, groupsAllow, type SecurityGroup, type SgRule } from '../security-group-rules.js';
 import { safeText } from '../safe-text.js';
@@ -15,7 +17,13 @@ import { safeText } from '../safe-text.js';
 export interface ReachabilityInput {
   port: number;
   instance: { id: string; ip: string; groupIds: string[] };
-  endpoint: { id: string; groupIds: string[]; preserveClientIp?: boolean };
+  endpoint: {
+    id: string; groupIds: string[]; preserveClientIp?: boolean;
+    /** Its own addresses (DescribeNetworkInterfaces); undefined when eic could not learn them. */
+    addresses?: string[];
+    /** Why they are unknown, for the note (e.g. "ec2:DescribeNetworkInterfaces was denied"). */
+    addressesUnknown?: string;
+  };
   /** The groups DescribeSecurityGroups returned (any of the ids above may be missing). */
   groups: SdkSecurityGroup[];
 }
@@ -93,24 +101,39 @@ export function analyzeReachability(input: ReachabilityInput): Reachability {
     }
   }
 
-  // Ingress: from the endpoint's group (its address is unknown here), or from the client's address.
+  // Ingress: from the endpoint's group or its own address, or (preserveClientIp) from the client's address.
   const instFirst = instance.groupIds[0];
   if (instFirst && instGroups.length === instance.groupIds.length) {
-    const fromGroups = endpoint.preserveClientIp ? [] : endpoint.groupIds;
-    const byGroup = instGroups.some((g) => g.ingress.some((r) => coversTcpPort(r, port) && admitsPeer(r, { groupIds: fromGroups })));
+    const epGroup = endpoint.groupIds[0];
     const perhaps = cidrsFor(instGroups, 'ingress', port);
-    const source = endpoint.preserveClientIp ? 'your address (the endpoint preserves the client IP)' : `the endpoint's security group ${label(byId.get(endpoint.groupIds[0]), endpoint.groupIds[0] ?? '?')}`;
-    if (byGroup) {
-      notes.push(`the instance's security groups let ${tcp} in from the endpoint's group`);
-    } else if (perhaps.length > 0) {
-      notes.push(`the instance's security groups let ${tcp} in only from ${perhaps.map(safeText).join(', ')}: that must include ${endpoint.preserveClientIp ? 'your address' : "the endpoint's private address"}`);
+    const missingIngress = (source: string, peer: string) => missing.push({
+      direction: 'ingress', groupId: instFirst,
+      text: `the instance's security group ${label(byId.get(instFirst), instFirst)} has no inbound rule for ${tcp} from ${source}`,
+      command: `aws ec2 authorize-security-group-ingress --group-id ${instFirst} ${peer.startsWith('--ip-permissions') ? '' : `--protocol tcp --port ${port} `}${peer}`,
+    });
+    if (endpoint.preserveClientIp) {
+      if (perhaps.length > 0) notes.push(`the instance's security groups let ${tcp} in only from ${perhaps.map(safeText).join(', ')}: that must include your address (the endpoint preserves the client IP)`);
+      else missingIngress('your address (the endpoint preserves the client IP)', '--cidr <your address>/32');
     } else {
-      const peer = endpoint.preserveClientIp || !endpoint.groupIds[0] ? '--cidr <your address>/32' : `--source-group ${endpoint.groupIds[0]}`;
-      missing.push({
-        direction: 'ingress', groupId: instFirst,
-        text: `the instance's security group ${label(byId.get(instFirst), instFirst)} has no inbound rule for ${tcp} from ${source}`,
-        command: `aws ec2 authorize-security-group-ingress --group-id ${instFirst} --protocol tcp --port ${port} ${peer}`,
-      });
+      // The endpoint's address of the target's family is the source the instance sees.
+      const epIp = endpoint.addresses?.find((a) => isIP(a) === isIP(instance.ip));
+      const groupLabel = epGroup ? `the endpoint's security group ${label(byId.get(epGroup), epGroup)}` : undefined;
+      if (groupsAllow(instGroups, 'ingress', port, { groupIds: endpoint.groupIds })) {
+        notes.push(`the instance's security groups let ${tcp} in from the endpoint's group`);
+      } else if (epIp && groupsAllow(instGroups, 'ingress', port, { ip: epIp, groupIds: [] })) {
+        notes.push(`the instance's security groups let ${tcp} in from the endpoint's address ${safeText(epIp)}`);
+      } else if (!endpoint.addresses && perhaps.length > 0) {
+        const why = endpoint.addressesUnknown ? ` (eic could not learn it: ${endpoint.addressesUnknown})` : '';
+        notes.push(`the instance's security groups let ${tcp} in only from ${perhaps.map(safeText).join(', ')}: that must include the endpoint's private address${why}`);
+      } else {
+        const address = epIp ? `address ${safeText(epIp)}` : 'private address';
+        const source = groupLabel ? `${groupLabel}${epIp ? ` or its ${address}` : ''}` : `the endpoint's ${address}`;
+        // --cidr takes IPv4 only: an IPv6 source goes in --ip-permissions.
+        const peer = epGroup ? `--source-group ${epGroup}`
+          : epIp && isIP(epIp) === 6 ? `--ip-permissions 'IpProtocol=tcp,FromPort=${port},ToPort=${port},Ipv6Ranges=[{CidrIpv6=${epIp}/128}]'`
+            : `--cidr ${epIp ?? "<the endpoint's private address>"}/32`;
+        missingIngress(source, peer);
+      }
     }
   }
   // Ids come from AWS too: nothing unsafe reaches a terminal through a command line.
