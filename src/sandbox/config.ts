@@ -33,6 +33,12 @@ export interface InstanceConfig {
   instanceType?: string;
   /** Absent: the VPC's default security group, as EC2 assigns it. */
   securityGroupIds?: string[];
+  /**
+   * What listens on the instance's ports other than 22 (its sshd): port → `HOST:PORT` on this
+   * machine that the sandbox connects those tunnels to, e.g. {"3389": "127.0.0.1:33890"} for an
+   * RDP server (or a stand-in). A port not named has nobody listening: the tunnel closes with 1011.
+   */
+  services?: Record<string, string>;
 }
 
 export interface EndpointConfig {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApiHandler } from './api-server.js';
-import { defaultConfig, demoInstance, type CredentialConfig, type EndpointConfig, type SandboxConfig } from './config.js';
+import { defaultConfig, demoInstance, type CredentialConfig, type EndpointConfig, type InstanceConfig, type SandboxConfig } from './config.js';
 import { startEiceServer } from './eice-server.js';
 import { guardExit } from './exit-guard.js';
 import { FaultControl } from './faults.js';
@@ -69,6 +69,13 @@ export interface Sandbox {
   /** The working directory (sshd configs, CA file); gone after close(). */
   dir: string;
   close(): Promise<void>;
+}
+
+/** Where the instance's `services` say something listens on `port` (config.ts). */
+function serviceAddress(inst: InstanceConfig, port: number): { host: string; port: number } | undefined {
+  const at = inst.services?.[String(port)];
+  const m = at ? /^\[?([^\]]+?)\]?:(\d+)$/.exec(at) : null;
+  return m ? { host: m[1], port: Number(m[2]) } : undefined;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -137,7 +144,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const hosts = opts.listen === undefined || listenHost === 'localhost' ? ['127.0.0.1', '::1'] : [listenHost];
     const eice = await startEiceServer({
       config, tls, faults, logger,
-      target: (inst, port) => (port === 22 ? fleet.get(inst.id)?.address : undefined),
+      target: (inst, port) => (port === 22 ? fleet.get(inst.id)?.address : serviceAddress(inst, port)),
     }, hosts, opts.listen?.port ?? 0);
     cleanups.push(() => eice.close());
     defaultDnsName = opts.dnsName ?? (eice.port === 443 ? 'localhost' : `localhost:${eice.port}`);

@@ -68,8 +68,10 @@ export async function probeTunnel(r: Report, p: ProbeInput): Promise<boolean> {
     return false;
   }
   if (rdp) {
+    // The endpoint closes a tunnel it cannot connect with 1011: one still open reached the port.
     if (w.kind === 'closed') r.fail('tunnel', `open ${p.where}, then closed by the instance at once`, 'check that the RDP service is running on the instance');
-    else r.pass('tunnel', `open ${p.where}${w.kind === 'quiet' ? `, and still open after ${RDP_WAIT_MS / 1000} s (an RDP server waits for the client)` : ''}`);
+    else if (w.kind === 'quiet') r.pass('tunnel', `open ${p.where}: the endpoint reached port ${p.port}, and the connection was still open after ${RDP_WAIT_MS / 1000} s (an RDP server waits for its client to speak first)`);
+    else r.pass('tunnel', `open ${p.where}: the endpoint reached port ${p.port}, but the service there spoke first, which an RDP server does not: "${w.line}"`);
     return w.kind !== 'closed';
   }
   r.pass('tunnel', `open ${p.where}`);

@@ -1,5 +1,6 @@
 /**
- * The doctor's findings: one step at a time, each ✔ or ✗ with what it found and the fix.
+ * The doctor's findings: one step at a time, each ✔ or ✗ with what it found and the fix, or –
+ * for what it cannot check (RDP's handshake: it does not speak RDP), said so rather than left out.
  * On a terminal (or piped text) each step is printed as it completes; `--json` prints one array
  * of {name, ok, found, fix} at the end. AWS text inside `found` and `fix` is escaped here
  * whatever its source, so nothing from the account can drive the terminal.
@@ -9,11 +10,12 @@ import type { Io } from '../../io.js';
 import { safeJson, safeText } from '../../safe-text.js';
 
 export interface Step {
-  /** Stable, for scripts: credentials, instance, endpoint, security-groups, key-push, tunnel, ssh-banner, authentication. */
+  /** Stable, for scripts: credentials, instance, endpoint, security-groups, key-push, tunnel, ssh-banner, authentication, rdp-handshake. */
   name: string;
-  ok: boolean;
+  /** null: not checked (it neither passed nor failed). */
+  ok: boolean | null;
   found: string;
-  /** The one thing to do; null when the step passed or there is nothing to suggest. */
+  /** The one thing to do (for a step not checked: how to check it); null when there is nothing to suggest. */
   fix: string | null;
 }
 
@@ -33,14 +35,20 @@ export class Report {
     this.add({ name, ok: false, found, fix: fix ?? null });
   }
 
+  /** A step the doctor cannot check: what it did not check, and how to. */
+  notChecked(name: string, found: string, fix: string): void {
+    this.add({ name, ok: null, found, fix });
+  }
+
   /** A failed step from an error: its message is what was found, its hint the fix. */
   failWith(name: string, err: unknown, before?: string): void {
     const message = isEicError(err) ? err.message : (err as Error)?.message ?? String(err);
     this.fail(name, before ? `${before}: ${message}` : message, isEicError(err) ? err.hint : undefined);
   }
 
+  /** No step failed (one not checked does not fail the run). */
   get ok(): boolean {
-    return this.steps.every((s) => s.ok);
+    return this.steps.every((s) => s.ok !== false);
   }
 
   private add(step: Step): void {
@@ -48,8 +56,8 @@ export class Report {
     this.steps.push(safe);
     if (this.json) return;
     const label = safe.name.replace(/-/g, ' ').padEnd(LABEL_WIDTH);
-    let text = `${safe.ok ? '✔' : '✗'} ${label} ${safe.found}\n`;
-    if (safe.fix) text += `  ${' '.repeat(LABEL_WIDTH)} fix: ${safe.fix}\n`;
+    let text = `${safe.ok === null ? '–' : safe.ok ? '✔' : '✗'} ${label} ${safe.found}\n`;
+    if (safe.fix) text += `  ${' '.repeat(LABEL_WIDTH)} ${safe.ok === null ? 'to check it' : 'fix'}: ${safe.fix}\n`;
     this.io.stdout.write(text);
   }
 
@@ -58,10 +66,13 @@ export class Report {
     if (this.json) {
       this.io.stdout.write(safeJson(JSON.stringify(this.steps, null, 2)) + '\n');
     } else {
-      const failed = this.steps.filter((s) => !s.ok).length;
+      const failed = this.steps.filter((s) => s.ok === false).length;
+      const unchecked = this.steps.filter((s) => s.ok === null);
+      const checked = this.steps.length - unchecked.length;
       const skipped = this.planned - this.steps.length;
-      this.io.stdout.write(failed === 0 ? `all ${this.steps.length} steps passed\n`
-        : `${failed} of ${this.steps.length} steps failed${skipped > 1 ? `; the other ${skipped} were not run` : skipped === 1 ? '; the last one was not run' : ''}\n`);
+      const notChecked = unchecked.length ? `; not checked: ${unchecked.map((s) => s.name.replace(/-/g, ' ')).join(', ')}` : '';
+      this.io.stdout.write(failed === 0 ? `all ${checked} steps passed${notChecked}\n`
+        : `${failed} of ${checked} steps failed${skipped > 1 ? `; the other ${skipped} were not run` : skipped === 1 ? '; the last one was not run' : ''}\n`);
     }
     return this.ok ? 0 : failedStatus;
   }

@@ -122,7 +122,12 @@ async function diagnose(r: Report, aws: AwsContext, host: string, osUser: string
   const open = () => opener(port);
   const unreachableFix = check.read ? `the security groups allow it, so: ${otherCauses(port)}` : unreadHint(check, port);
   const where = `through ${endpoint.id} to ${isIPv6(ip) ? `[${ip}]` : ip}:${port}`;
-  if (!await probeTunnel(r, { open, port, where, unreachableFix, logger }) || port !== 22) return;
+  if (!await probeTunnel(r, { open, port, where, unreachableFix, logger })) return;
+  if (port === 3389) {
+    r.notChecked('rdp-handshake', 'not checked: eic doctor does not speak RDP, so whether an RDP server answers on port 3389 and accepts a login is untested',
+      `connect an RDP client to localhost:13389 while eic tunnel ${host} --remote-port 3389 --local-port 13389 runs`);
+    return;
+  }
   await probeAuth(r, {
     open, key, osUser, instanceId: instance.id, logger,
     knownHosts: { file: knownHostsPath(io.env, opts.knownHosts), alias: hostAlias(instance.id, port) },
@@ -135,8 +140,9 @@ export async function runDoctor(target: string, opts: DoctorCliOptions, io: Io):
   checkOptions(host, opts);
   const osUser = opts.osUser ?? user ?? 'ec2-user';
   const logger = createLogger({ verbose: opts.verbose, quiet: true, write: (s) => io.stderr.write(s) });
-  // SSH: credentials, instance, endpoint, groups, key push, tunnel, banner, authentication; RDP: the first five.
-  const r = new Report(io, Boolean(opts.json), opts.port === 22 ? 8 : 5);
+  // SSH: credentials, instance, endpoint, groups, key push, tunnel, banner, authentication;
+  // RDP: the first four, the tunnel, and the handshake it does not check.
+  const r = new Report(io, Boolean(opts.json), opts.port === 22 ? 8 : 6);
   let aws: AwsContext | undefined;
   try {
     aws = await createAwsContext({ ...accountOf(opts), env: io.env, logger });
