@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { DescribeInstancesCommand, DescribeInstanceConnectEndpointsCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { defaultConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { startSandbox, UNABLE_TO_CONNECT, type Sandbox } from '../src/sandbox/index.js';
-import { closed, EICE_A, firstMessage, openTunnel } from './helpers/sandbox-tunnel.js';
+import { closed, EICE_A, EICE_B, firstMessage, openTunnel } from './helpers/sandbox-tunnel.js';
 
 const NO_INGRESS = { id: 'i-0bbbb000000000001', ip: '10.0.1.50' };
 const EICE_SG = 'sg-0e1ce0000000000a1';
@@ -115,14 +115,14 @@ describe('DescribeSecurityGroups', () => {
 });
 
 describe('tunnels and security groups', () => {
-  const expectBanner = async (ip: string) => {
-    const t = await openTunnel(sb, { privateIpAddress: ip });
+  const expectBanner = async (ip: string, instanceConnectEndpointId = EICE_A) => {
+    const t = await openTunnel(sb, { privateIpAddress: ip, instanceConnectEndpointId });
     assert.ok(t.ok);
     assert.match((await firstMessage(t.ws)).toString(), /^SSH-2\.0-/);
     t.ws.close();
   };
-  const expectUnreachable = async (ip: string) => {
-    const t = await openTunnel(sb, { privateIpAddress: ip });
+  const expectUnreachable = async (ip: string, instanceConnectEndpointId = EICE_A) => {
+    const t = await openTunnel(sb, { privateIpAddress: ip, instanceConnectEndpointId });
     assert.ok(t.ok, 'security groups do not refuse the upgrade');
     assert.deepEqual(await closed(t.ws).then((c) => [c.code, c.reason]), [1011, UNABLE_TO_CONNECT]);
   };
@@ -146,6 +146,25 @@ describe('tunnels and security groups', () => {
       await expectBanner('10.0.2.20');
     } finally {
       g.egress = saved;
+    }
+  });
+
+  test('towards an IPv6 target the source is the endpoint\'s IPv6 address, not its IPv4 one', async () => {
+    const v6 = sb.config.instances.find((i) => i.name === 'v6-only')!;
+    const ep = sb.config.endpoints[1];
+    const saved = { groups: v6.securityGroupIds, ep };
+    const byAddress = (cidr: string) => ({ id: 'sg-0c1d00000000000b1', vpcId: 'vpc-0a1b2c3d4e5f60002', name: 'ssh-from-address', ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidr }], egress: [] });
+    sb.config.endpoints[1] = { ...ep, privateIpAddress: '10.1.1.200', ipv6Address: 'fd00:10:1:1::e1ce' };
+    v6.securityGroupIds = ['sg-0c1d00000000000b1'];
+    try {
+      sb.config.securityGroups.push(byAddress('fd00:10:1:1::e1ce/128'));
+      await expectBanner('fd00:10:1:1::10', EICE_B);
+      sb.config.securityGroups[sb.config.securityGroups.length - 1] = byAddress('10.1.1.200/32');
+      await expectUnreachable('fd00:10:1:1::10', EICE_B);
+    } finally {
+      sb.config.securityGroups = sb.config.securityGroups.filter((g) => g.id !== 'sg-0c1d00000000000b1');
+      v6.securityGroupIds = saved.groups;
+      sb.config.endpoints[1] = saved.ep;
     }
   });
 
