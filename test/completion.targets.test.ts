@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { eicCommandIn } from './helpers/paths.js';
 import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 let sb: Sandbox;
 let front: ApiRecorder;
@@ -73,11 +73,11 @@ test('a stale cache and an AWS that does not answer: the old words at once, a re
   assert.deepEqual(r, ['web-1']);
   assert.equal(front.actions.length, answered, 'eic answered while AWS had answered nothing');
   // The background refresh's call is waiting for AWS (started after eic answered).
-  for (let i = 0; i < 300 && front.held() === 0; i++) await delay(50);
+  await until(() => front.held() !== 0, 'the background refresh to ask AWS');
   assert.equal(front.held(), 1);
   front.release();
   // The detached refresh renews the cache once AWS answers.
-  for (let i = 0; i < 300 && statSync(file).mtimeMs <= old.getTime(); i++) await delay(50);
+  await until(() => statSync(file).mtimeMs > old.getTime(), 'the cache file to be rewritten');
   assert.ok(statSync(file).mtimeMs > old.getTime(), 'the cache was refreshed in the background');
 });
 

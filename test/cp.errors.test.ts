@@ -15,6 +15,7 @@ import type { Sandbox } from '../src/sandbox/index.js';
 import { chownToEc2User, startCpWorld, type CpWorld } from './helpers/cp-fixtures.js';
 import { EICE_A } from './helpers/sandbox-tunnel.js';
 import { finished, runEic, spawnEic, type Finished } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -128,7 +129,7 @@ describe('eic cp errors (sandbox, real process)', () => {
     child.stdin!.end();
     const done = finished(child);
     // Interrupt once the first bytes have landed.
-    while (!(existsSync(local) && statSync(local).size > 0) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    await until(() => (existsSync(local) && statSync(local).size > 0) || child.exitCode !== null, 'the copy to start', { everyMs: 10 });
     child.kill('SIGINT');
     const r = await done;
     if (r.code === 0) return assert.fail('the copy finished before the interrupt; nothing was tested');

@@ -21,6 +21,7 @@ import { remoteHashPrefix } from '../src/sftp/remote-hash.js';
 import { executePlan } from '../src/sftp/copy.js';
 import { planCopy } from '../src/sftp/plan.js';
 import { prefixSha256 } from '../src/sftp/integrity.js';
+import { until } from './helpers/until.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -99,7 +100,7 @@ describe('eic cp integrity (sandbox, real process)', () => {
       child.stdin!.end();
       const done = finished(child);
       // Once the first bytes have landed, the source's beginning (already copied) changes.
-      while (!(existsSync(dest) && statSync(dest).size > 0) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      await until(() => (existsSync(dest) && statSync(dest).size > 0) || child.exitCode !== null, 'the copy to start', { everyMs: 10 });
       editInPlace(src);
       const r = await done;
       assert.equal(r.code, 1, r.stderr);

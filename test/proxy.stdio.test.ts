@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { Fault } from '../src/sandbox/faults.js';
 import { eicBin } from './helpers/paths.js';
 import { eicEnv, finished, runEic, spawnEic, tempHome } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 let sb: Sandbox;
 let home: ReturnType<typeof tempHome>;
@@ -26,7 +27,7 @@ after(async () => {
 });
 
 async function tunnelsGone(): Promise<void> {
-  while (sb.activeTunnels(endpointId) !== 0) await new Promise((r) => setTimeout(r, 20));
+  await until(() => sb.activeTunnels(endpointId) === 0, () => `the endpoint's tunnels to close (${sb.activeTunnels(endpointId)} open)`);
 }
 
 test('stdout carries the instance\'s bytes only; stdin EOF ends the tunnel and eic exits 0', async () => {

@@ -12,6 +12,7 @@ import { relay, SEND_HIGH_WATER } from '../src/tunnel/relay.js';
 import { hashStream, randomSource, serverReceive, serverSend, tcpPair } from './helpers/byte-streams.js';
 import type { ServerConn } from './helpers/tunnel-endpoint.js';
 import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
+import { until } from './helpers/until.js';
 
 const MiB = 1024 * 1024;
 /** Generous: the relay aims for ≤ 1 MiB + one chunk queued towards the endpoint. */
@@ -49,7 +50,8 @@ test('a stalled endpoint pauses the local reader; memory stays bounded; then eve
     const feeding = pipeline(source, pair.user);
     const relayed = relay(ws, pair.local);
     const s = sampler(() => ({ wsBuffered: ws.bufferedAmount, localReadable: pair.local.readableLength }));
-    // Let the stall fill every buffer on the way.
+    // Let the stall fill every buffer on the way: until the producer has been held for 300 ms
+    // (time passing on purpose: that nothing more moves can only be seen by waiting).
     let last = -1;
     while (source.produced() !== last) {
       last = source.produced();
@@ -135,7 +137,7 @@ test('64 MiB each way at once, varied chunk sizes: SHA-256 equal both ways, fram
     const [digestDown] = await Promise.all([serverSend(conn.ws, total, 9), upload]);
     // Once the relay has read all the user sent, it is on its way; the endpoint closes normally
     // (our data still in flight is delivered before its close handshake completes).
-    while (pair.local.bytesRead < total) await new Promise((r) => setTimeout(r, 10));
+    await until(() => pair.local.bytesRead >= total, () => `all ${total} bytes read locally (${pair.local.bytesRead})`, { everyMs: 10 });
     conn.ws.close(1000);
     const [end, down, up] = await Promise.all([relayed, toUser, received]);
     assert.equal(end.endedBy, 'remote');
@@ -158,7 +160,7 @@ test('one huge local write (48 MiB in a single chunk) to a stalled endpoint queu
   const relayed = relay(ws, { readable, writable });
   const big = randomBytes(48 * MiB);
   readable.write(big);
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 300)); // time passing on purpose: the queue must not grow meanwhile
   assert.ok(ws.bufferedAmount <= SEND_HIGH_WATER + 65_000 + 64, `ws queue ${ws.bufferedAmount}`);
   const s = sampler(() => ({ wsBuffered: ws.bufferedAmount }));
   conn.ws.resume();

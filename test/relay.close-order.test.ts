@@ -12,6 +12,7 @@ import { collect, hashStream as hashStreamOf, serverReceive, serverSend, sha256,
 import type { FrameRecord } from './helpers/tunnel-endpoint.js';
 import { eicErrorOf } from './helpers/eic-error.js';
 import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
+import { until } from './helpers/until.js';
 
 const open = useTunnelEndpoint();
 
@@ -279,8 +280,8 @@ test('keep-alive does not call a tunnel lost while the local reader is what hold
     const relayed = relay(ws, pair.local, { keepAliveMs: 40 });
     pair.user.pause(); // the user reads nothing for a while: the relay stops reading the tunnel
     const sending = serverSend(conn.ws, 48 * 1024 * 1024, 31);
-    while (!ws.isPaused) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 400)); // ten keep-alive intervals without a pong read
+    await until(() => ws.isPaused, 'the relay to pause the tunnel', { everyMs: 10 });
+    await new Promise((r) => setTimeout(r, 400)); // time passing on purpose: ten keep-alive intervals without a pong read
     const userSide = hashStreamOf(pair.user);
     const digest = await sending;
     conn.ws.close(1000);
@@ -296,7 +297,7 @@ test('a tunnel that dropped before the relay started is reported lost, not hung'
   const { ws, conn } = await open();
   conn.ws.terminate();
   await conn.closed;
-  await new Promise((r) => setTimeout(r, 50));
+  if (ws.readyState !== ws.CLOSED) await new Promise((r) => ws.once('close', r)); // the client has seen the drop
   const readable = new PassThrough();
   const writable = new PassThrough();
   writable.resume();

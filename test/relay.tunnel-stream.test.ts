@@ -10,6 +10,7 @@ import { EicError } from '../src/errors.js';
 import { SEND_HIGH_WATER, tunnelStream } from '../src/tunnel/relay.js';
 import { collect, hashStream, randomSource, serverReceive, serverSend } from './helpers/byte-streams.js';
 import { useTunnelEndpoint } from './helpers/endpoint-fixture.js';
+import { until } from './helpers/until.js';
 
 const MiB = 1024 * 1024;
 const open = useTunnelEndpoint();
@@ -58,11 +59,7 @@ test('a slow consumer pauses the WebSocket (push() backpressure)', async () => {
   const { ws, conn } = await open();
   const stream = tunnelStream(ws);
   const sending = serverSend(conn.ws, 32 * MiB, 23);
-  let sawPaused = false;
-  while (!sawPaused) {
-    await new Promise((r) => setTimeout(r, 20));
-    sawPaused = ws.isPaused;
-  }
+  await until(() => ws.isPaused, 'the stream to pause the WebSocket');
   assert.ok(stream.readableLength <= 4 * MiB, `readable buffer ${stream.readableLength}`);
   const got = hashStream(stream);
   const digest = await sending;

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { removeTree } from '../src/remove-tree.js';
+import { until } from './helpers/until.js';
 
 /**
  * A process that creates a new file in `dir` as fast as it can for up to `ms`, and counts its
@@ -33,7 +33,7 @@ test('a directory another process keeps writing into is removed once the writes 
   const writer = spawn(process.execPath, ['-e', WRITER, dir, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   writer.stdout.on('data', (d: Buffer) => { out += d; });
-  while (!existsSync(dir) || readdirSync(dir).length < 3) await sleep(5);
+  await until(() => existsSync(dir) && readdirSync(dir).length >= 3, 'the writer\'s first files', { everyMs: 5 });
   const removing = Date.now();
 
   removeTree(dir);

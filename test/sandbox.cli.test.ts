@@ -19,6 +19,7 @@ import { eicBin, repoRoot } from './helpers/paths.js';
 import { alive, pgrep } from './helpers/processes.js';
 import { stopProcess } from './helpers/stop-process.js';
 import { needs } from './helpers/tools.js';
+import { until } from './helpers/until.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,7 +85,7 @@ describe('eic sandbox (the command)', () => {
       ], 'no NODE_EXTRA_CA_CERTS: it would make every Node process in the shell parse Node\'s roots at start');
       assert.match(readFileSync(env.AWS_CA_BUNDLE, 'utf8'), /BEGIN CERTIFICATE/);
       // The summary is written before the file, but its bytes may still be in the pipe.
-      for (let i = 0; i < 100 && !/environment written/.test(proc.stderr()); i++) await sleep(50);
+      await until(() => /environment written/.test(proc.stderr()), '"environment written"');
       assert.match(proc.stderr(), /eic sandbox ready/);
       assert.match(proc.stderr(), new RegExp(`environment written to ${envFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 

@@ -15,10 +15,10 @@ import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/clie
 import { eicBin, repoRoot } from './helpers/paths.js';
 import { stopProcess } from './helpers/stop-process.js';
 import type { WsProxySettings } from './helpers/ws-proxy.js';
+import { until } from './helpers/until.js';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 const proxyScript = join(repoRoot, 'dist', 'test', 'helpers', 'ws-proxy.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function asNobody(args: string[], env: NodeJS.ProcessEnv) {
   return spawn('setpriv', [...NOBODY, process.execPath, eicBin, 'sandbox', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: '/' });
@@ -37,7 +37,7 @@ describe('eic sandbox without root', { skip: process.getuid?.() !== 0 && 'needs 
     child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 300 && !existsSync(envFile); i++) await sleep(50);
+      await until(() => existsSync(envFile), () => `the env file; stderr: ${stderr}`);
       assert.ok(existsSync(envFile), `no env file: ${stderr}`);
       assert.match(stderr, /not running as root: the sandbox instances use an in-process SSH server/);
       assert.match(stderr, /instances use the in-process SSH fallback/);

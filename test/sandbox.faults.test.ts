@@ -84,7 +84,7 @@ describe('sandbox fault injection', () => {
     // Far more than the kernel buffers hold: if the server read, it would all leave the client.
     const chunk = Buffer.alloc(60_000, 1);
     for (let i = 0; i < 300; i++) a.ws.send(chunk);
-    await sleep(800);
+    await sleep(800); // time passing on purpose: nothing may come back, nor be read, meanwhile
     assert.equal(got, 0, 'no banner: the instance is not reached');
     assert.ok(a.ws.bufferedAmount > 1_000_000, `client still holds unsent data (${a.ws.bufferedAmount} B)`);
     assert.equal(sb.activeTunnels(EICE_A), 1);

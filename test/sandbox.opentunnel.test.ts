@@ -14,6 +14,7 @@ import { signature } from '../src/aws/sigv4.js';
 import {
   closed, connectUrl, EICE_A, EICE_B, firstMessage, openTunnel, presignFor, type TunnelAttempt,
 } from './helpers/sandbox-tunnel.js';
+import { until } from './helpers/until.js';
 
 const CREATING = 'eice-0c0ffee0c0ffee000';
 const EXTRA = { accessKeyId: 'AKIAEXTRACREDENTIAL1', secretAccessKey: 'extra/secret/for/tests' };
@@ -119,7 +120,7 @@ describe('sandbox OpenTunnel endpoint', () => {
       other.ws.close();
       const first = open.shift()!;
       if (first.ok) { first.ws.close(); await closed(first.ws); }
-      for (let i = 0; i < 100 && sb.activeTunnels(EICE_A) > 19; i++) await new Promise((r) => setTimeout(r, 20));
+      await until(() => sb.activeTunnels(EICE_A) <= 19, 'a tunnel to close');
       const again = await openTunnel(sb);
       assert.ok(again.ok);
       open.push(again);

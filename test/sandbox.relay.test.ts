@@ -16,6 +16,7 @@ import { FRAME_BYTES_TO_CLIENT } from '../src/sandbox/target-relay.js';
 import { generateSandboxTls, type SandboxTls } from '../src/sandbox/tls.js';
 import { presignOpenTunnel } from '../src/tunnel/presign.js';
 import { silentLogger } from '../src/log.js';
+import { until } from './helpers/until.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,7 +98,7 @@ describe('sandbox relay (WSS <-> TCP)', () => {
     let received = 0;
     ws.on('message', (d: Buffer) => { received += d.length; });
     ws.pause(); // the client reads nothing
-    await sleep(1500);
+    await sleep(1500); // time passing on purpose: the instance must stay held back meanwhile
     const accepted = source.bytesWritten - source.writableLength; // what left the instance side
     assert.equal(finished, false);
     assert.ok(accepted < total / 4, `the instance could push only what buffers hold, not everything (${(accepted / MiB).toFixed(1)} MiB)`);
@@ -115,12 +116,12 @@ describe('sandbox relay (WSS <-> TCP)', () => {
     const chunk = Buffer.alloc(65_000, 0x62);
     const total = 128 * MiB;
     for (let sent = 0; sent < total; sent += chunk.length) ws.send(chunk);
-    await sleep(1500);
+    await sleep(1500); // time passing on purpose: the client must stay held back meanwhile
     // ws hands everything queued to one writev that completes only when all of it is taken:
     // more than every buffer on the way can hold, unless the sandbox reads without limit.
     assert.ok(ws.bufferedAmount > 0, 'the client could not hand over everything');
     sink.resume();
-    for (let i = 0; i < 400 && sunk < total - chunk.length; i++) await sleep(50);
+    await until(() => sunk >= total - chunk.length, () => `all to arrive (${sunk})`);
     assert.ok(sunk >= total - chunk.length, `all arrived once the instance read again (${sunk})`);
     ws.close();
   });

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { descendants } from '../src/sandbox/proc-tree.js';
 import { eicBin } from './helpers/paths.js';
 import { finished, runEic } from './helpers/tunnel-harness.js';
-import { alive, pgrep } from './helpers/processes.js';
+import { alive, pgrep, runsUnder } from './helpers/processes.js';
 import { stopProcess } from './helpers/stop-process.js';
 import { until } from './helpers/until.js';
 
@@ -49,10 +49,8 @@ describe('eic sandbox leaves nothing behind', () => {
         hold!.once('exit', (code) => reject(new Error(`eic ssh exited ${code} before the session started`)));
       });
       // "started" arrives while the remote shell may not yet have exec'd sleep: wait for it.
-      const sessionProcs = () => listeners.flatMap((pid) => descendants(pid));
-      const runsSleep = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'); } catch { return false; } };
-      await until(() => sessionProcs().some(runsSleep), 'the remote command to run');
-      const session = sessionProcs();
+      await until(() => runsUnder(configDir, ['sleep', '300']), 'the remote command to run');
+      const session = listeners.flatMap((pid) => descendants(pid));
 
       sb.child.kill('SIGKILL');
       assert.equal((await sb.done).signal, 'SIGKILL');

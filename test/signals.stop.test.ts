@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import { finished, runEic, spawnEic, useSandboxCli } from './helpers/tunnel-harness.js';
 import { remoteScratch } from './helpers/cp-fixtures.js';
 import { stopProcess } from './helpers/stop-process.js';
+import { until } from './helpers/until.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -123,7 +124,7 @@ describe('stop signals (sandbox, real processes)', () => {
         const child = spawnEic(['cp', `${cli.id}:${remote}`, local], cli.env);
         child.stdin!.end();
         const done = finished(child);
-        while (!(existsSync(local) && statSync(local).size > 0) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+        await until(() => (existsSync(local) && statSync(local).size > 0) || child.exitCode !== null, 'the copy to start', { everyMs: 10 });
         child.kill(sig);
         const r = await done;
         if (r.code === 0) return assert.fail('the copy finished before the signal; nothing was tested');
@@ -151,7 +152,7 @@ describe('stop signals (sandbox, real processes)', () => {
     const done = finished(child);
     try {
       await stderrShows(child, /Stop with Ctrl-C\./);
-      while (!existsSync(envFile)) await new Promise((r) => setTimeout(r, 20));
+      await until(() => existsSync(envFile), 'the sandbox\'s env file');
       child.kill('SIGHUP');
       const r = await done;
       assert.equal(r.code, 129, r.stderr);

@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { eicBin } from './helpers/paths.js';
 import { tmuxTerminal } from './helpers/tmux-terminal.js';
 import { eicEnv, finished, runEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 let sb: Sandbox;
 let kit: SshClientKit;
@@ -66,7 +66,7 @@ function ssh(args: string[], file = config): Promise<Finished> {
 
 /** The master's tunnel ends a moment after `ssh -O exit` returns: its ProxyCommand sees EOF. */
 async function tunnelsDropTo(n: number): Promise<number> {
-  for (let i = 0; i < 200 && sb.activeTunnels(endpointId) > n; i++) await delay(50);
+  await until(() => sb.activeTunnels(endpointId) <= n, 'the tunnels to close');
   return sb.activeTunnels(endpointId);
 }
 

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { eicEnv, runEic, sshClientKit, tempHome, type SshClientKit } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 describe('eic ssh with ssh-agent (sandbox)', () => {
   let sb: Sandbox;
@@ -32,7 +33,7 @@ describe('eic ssh with ssh-agent (sandbox)', () => {
     kit = sshClientKit(sb);
     agentSock = join(home.home, 'agent.sock');
     agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !existsSync(agentSock); i++) await sleep(50);
+    await until(() => existsSync(agentSock), "the agent's socket");
     const add = spawnSync('ssh-add', [kit.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: agentSock }, encoding: 'utf8' });
     assert.equal(add.status, 0, add.stderr);
     fingerprint = spawnSync('ssh-keygen', ['-l', '-f', `${kit.keyPath}.pub`], { encoding: 'utf8' }).stdout.split(/\s+/)[1];

@@ -73,7 +73,7 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
     await waitForPrompts('esc', 4);
     // A real terminal sends each key in its own read: `~` then `.`.
     type('esc', '~');
-    await sleep(200);
+    await sleep(200); // not a wait for anything: the two keys must arrive in separate reads
     type('esc', '.');
     await waitFor(() => exited(files), () => `eic to exit after ~.; pane:\n${pane('esc')}`);
     assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
@@ -106,7 +106,6 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
     enter('susp');
     // Resumed: raw mode again (keys go to the remote side as typed) and the session goes on.
     await waitFor(() => /-icanon/.test(execFileSync('stty', ['-a', '-F', tty], { encoding: 'utf8' })), () => 'raw mode after fg');
-    await sleep(300);
     enter('susp');
     type('susp', 'echo "remote-$((40+2))-$USER"');
     enter('susp');

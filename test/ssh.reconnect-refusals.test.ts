@@ -13,6 +13,7 @@ import { isEicError, type EicError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { ClientSlot } from '../src/ssh/client-slot.js';
 import { refusalError } from '../src/tunnel/refusal.js';
+import { until } from './helpers/until.js';
 
 /** A connection that is already over (its tunnel ended), so holdForwarding reconnects at once. */
 function endedClient(): Client {
@@ -40,7 +41,7 @@ async function attemptsUntilGivenUp(refusal: () => EicError, succeedAfter = Infi
   });
   if (succeedAfter !== Infinity) {
     // It got through (and keeps reconnecting the ended fakes): enough to know it retried.
-    while (attempts <= succeedAfter) await new Promise((r) => setTimeout(r, 1));
+    await until(() => attempts > succeedAfter, () => `attempt ${succeedAfter + 1} (${attempts} so far)`, { everyMs: 1 });
     return { attempts };
   }
   const err = await held.then(() => undefined, (e: unknown) => e);

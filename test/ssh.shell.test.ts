@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { tempHome } from './helpers/tunnel-harness.js';
 import { tmuxTerminal } from './helpers/tmux-terminal.js';
+import { runsUnder } from './helpers/processes.js';
 
 describe('eic ssh interactive shell in tmux (sandbox)', () => {
   let sb: Sandbox;
@@ -41,6 +42,7 @@ describe('eic ssh interactive shell in tmux (sandbox)', () => {
     await waitForPane('shell', /^term=screen-256color size=40 120$/m, 'TERM and the initial size');
     tmux('resize-window', '-t', 'shell', '-x', '100', '-y', '30');
     // The resize travels: tmux → SIGWINCH → eic → window-change → sshd → the pty.
+    // Asked again until the answer changes (a poll: the SIGWINCH's arrival shows nowhere else).
     let resized = false;
     for (let i = 0; i < 40 && !resized; i++) {
       tmux('send-keys', '-t', 'shell', 'clear; echo "now=$(stty size)"', 'Enter');
@@ -50,9 +52,9 @@ describe('eic ssh interactive shell in tmux (sandbox)', () => {
     assert.ok(resized, `the remote pty did not follow the resize; pane:\n${pane('shell')}`);
     // Ctrl-C is a byte for the remote side in raw mode: it interrupts the remote command, not eic.
     tmux('send-keys', '-t', 'shell', 'clear; sleep 300', 'Enter');
-    await sleep(1_000);
+    await waitFor(() => runsUnder(sb.dir, ['sleep', '300']), 'the remote sleep to start');
     tmux('send-keys', '-t', 'shell', 'C-c');
-    await sleep(500);
+    await waitFor(() => !runsUnder(sb.dir, ['sleep', '300']), () => `the remote sleep to end on ^C; pane:\n${pane('shell')}`);
     tmux('send-keys', '-t', 'shell', 'echo "after-sleep=$?"', 'Enter');
     await waitForPane('shell', /^after-sleep=130$/m, 'the remote sleep to be interrupted');
     tmux('send-keys', '-t', 'shell', 'exit', 'Enter');

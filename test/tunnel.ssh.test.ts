@@ -10,6 +10,7 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { once } from 'node:events';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { eicEnv, finished, runEic, sha256, spawnEic, sshClientKit, startEicTunnel, tempHome, type Finished, type RunningTunnel, type SshClientKit } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 let sb: Sandbox;
 let kit: SshClientKit;
@@ -112,7 +113,7 @@ test('SIGTERM closes the listener and the open tunnels, says so, and eic exits 1
   assert.match(end.stderr, /^eic tunnel: stopped by SIGTERM; closed the listener and 1 open tunnel\(s\)$/m);
   // The listener is gone and the endpoint has seen the tunnel end.
   await assert.rejects(new Promise((resolve, reject) => connect(t.port, '127.0.0.1').on('connect', resolve).on('error', reject)), /ECONNREFUSED/);
-  while (sb.activeTunnels(endpointId) !== 0) await new Promise((r) => setTimeout(r, 20));
+  await until(() => sb.activeTunnels(endpointId) === 0, () => `the endpoint's tunnels to close (${sb.activeTunnels(endpointId)} open)`);
 });
 
 test('connections over --max-connections are refused with a message while the open one stays up', async () => {
