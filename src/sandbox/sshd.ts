@@ -24,8 +24,17 @@ export interface SshdOptions {
   hostKeyPem: string;
   /** A fixed port (a restart keeps its address); a free one when absent. */
   port?: number;
+  /** How a free port is found when none is fixed (tests replace it). */
+  pickPort?: () => Promise<number>;
   logger: Logger;
 }
+
+/**
+ * A port found free may be taken before sshd binds it: every process on the machine draws from
+ * the same ports (other sandboxes, any connection's local end). sshd then exits with "Address
+ * already in use", and another free port is tried, this many times in all.
+ */
+const BIND_TRIES = 5;
 
 export interface SshdHandle {
   port: number;
@@ -83,7 +92,19 @@ export function sshdConfig(o: { port: number; hostKeyPath: string; keysCommand: 
 
 /** Start sshd and resolve once it logs that it listens (or reject with its last log lines). */
 export async function startSshd(o: SshdOptions): Promise<SshdHandle> {
-  const port = o.port ?? await freePort();
+  if (o.port !== undefined) return startOn(o, o.port);
+  for (let tries = 1; ; tries++) {
+    const port = await (o.pickPort ?? freePort)();
+    try {
+      return await startOn(o, port);
+    } catch (err) {
+      if (tries >= BIND_TRIES || !/Address already in use/.test((err as Error).message)) throw err;
+      o.logger.debug(`[${o.instanceId} sshd] port ${port} was taken before sshd bound it; trying another`);
+    }
+  }
+}
+
+async function startOn(o: SshdOptions, port: number): Promise<SshdHandle> {
   const hostKeyPath = join(o.dir, 'ssh_host_ed25519_key');
   const configPath = join(o.dir, 'sshd_config');
   writeFileSync(hostKeyPath, o.hostKeyPem, { mode: 0o600 });

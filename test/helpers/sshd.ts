@@ -43,6 +43,17 @@ export async function startSshd(authorizedKeys: string[] = []): Promise<TestSshd
     chmodSync(authFile, 0o644);
   };
   setAuthorizedKeys(authorizedKeys);
+  // A port found free may be taken by another process before sshd binds it: then another one.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await launch(dir, hostKey, authFile, setAuthorizedKeys);
+    } catch (err) {
+      if (tries >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function launch(dir: string, hostKey: string, authFile: string, setAuthorizedKeys: (lines: string[]) => void): Promise<TestSshd> {
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(config, [
