@@ -34,7 +34,7 @@ export type Tokens = Readonly<Record<string, string>>;
  */
 export function connectionTokens(c: Connection): Tokens {
   const l = hostname();
-  const local = safeUserInfo();
+  const local = safeUserInfo(c.env);
   return {
     '%': '%',
     C: createHash('sha1').update(`${l}${c.host}${c.port}${c.user}`).digest('hex'),
@@ -54,12 +54,12 @@ export function connectionTokens(c: Connection): Tokens {
 /** HostName's tokens: %% and %h, the host as typed. */
 export const hostNameTokens = (typed: string): Tokens => ({ '%': '%', h: typed });
 
-function safeUserInfo(): { uid: number; username: string } {
+function safeUserInfo(env: NodeJS.ProcessEnv): { uid: number; username: string } {
   try {
     return userInfo();
   } catch {
     // No passwd entry for this uid (some containers): what the environment says.
-    return { uid: -1, username: process.env.USER ?? process.env.LOGNAME ?? '' };
+    return { uid: -1, username: env.USER ?? env.LOGNAME ?? '' };
   }
 }
 
