@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { eicEnv, finished, runEic, spawnEic, tempHome, type Finished } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 /** Everything eic writes to stderr, and a way to wait for a line to appear in it. */
 function watchStderr(child: ChildProcess) {
@@ -95,17 +96,17 @@ async function socksEchoes(socksPort: number, port: number, data: Buffer): Promi
 async function holdLoopbackPort(port: number): Promise<Server[]> {
   const held: Server[] = [];
   for (const host of ['127.0.0.1', '::1']) {
-    for (let tries = 0; ; tries++) {
+    await until(async () => {
       const server = createServer((s) => s.destroy());
       const code = await new Promise<string | undefined>((resolve) => {
         server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
         server.listen(port, host, () => resolve(undefined));
       });
-      if (code === undefined) { held.push(server); break; }
-      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') break; // no IPv6 here
-      if (code !== 'EADDRINUSE' || tries >= 600) throw new Error(`cannot hold ${host}:${port}: ${code}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      if (code === undefined) held.push(server);
+      else if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EAFNOSUPPORT') throw new Error(`cannot hold ${host}:${port}: ${code}`);
+      // EADDRNOTAVAIL, EAFNOSUPPORT: no IPv6 here, nothing to hold.
+      return code !== 'EADDRINUSE';
+    }, `the old sshd session to let go of ${host}:${port}`);
   }
   return held;
 }
