@@ -39,4 +39,7 @@ test('the test scale only shortens: anything but a factor in (0, 1] leaves the d
   for (const v of ['', '0', '-1', '2', 'soon', 'Infinity']) {
     assert.deepEqual(callTimeouts({}, { [TEST_TIMEOUT_SCALE_ENV]: v }), callTimeouts({}), v);
   }
+  // However small, a scaled default is still a limit (0 would mean none), in whole milliseconds.
+  assert.deepEqual(callTimeouts({}, { [TEST_TIMEOUT_SCALE_ENV]: '1e-9' }), { connectMs: 1, readMs: 1, callMs: 2 });
+  assert.deepEqual(callTimeouts({}, { [TEST_TIMEOUT_SCALE_ENV]: '0.0333' }), { connectMs: 333, readMs: 666, callMs: 999 });
 });

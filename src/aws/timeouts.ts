@@ -34,8 +34,10 @@ export interface CallTimeouts { connectMs: number; readMs: number; callMs: numbe
 /** The limits of every AWS API call of one run: the one place they are decided. */
 export function callTimeouts(a: AwsAccount, env: NodeJS.ProcessEnv = {}): CallTimeouts {
   const scale = testScale(env);
-  const connectMs = a.cliConnectTimeout !== undefined ? a.cliConnectTimeout * 1000 : DEFAULT_CONNECT_TIMEOUT_S * 1000 * scale;
-  const readMs = a.cliReadTimeout !== undefined ? a.cliReadTimeout * 1000 : DEFAULT_READ_TIMEOUT_S * 1000 * scale;
+  // However short, a scaled default stays a limit (0 would mean none).
+  const ms = (option: number | undefined, defaultS: number) => (option !== undefined ? option * 1000 : Math.max(1, Math.round(defaultS * 1000 * scale)));
+  const connectMs = ms(a.cliConnectTimeout, DEFAULT_CONNECT_TIMEOUT_S);
+  const readMs = ms(a.cliReadTimeout, DEFAULT_READ_TIMEOUT_S);
   return { connectMs, readMs, callMs: connectMs === 0 || readMs === 0 ? 0 : connectMs + readMs };
 }
 
