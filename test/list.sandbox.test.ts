@@ -5,13 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { defaultConfig, type SandboxConfig } from '../src/sandbox/config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { run } from '../src/cli/main.js';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
 import { execEic } from './helpers/exec-eic.js';
 import { withBuiltinsProbe, withProbe } from './helpers/preload-probe.js';
+import { runInProcess } from './helpers/run-in-process.js';
 
 const VPC3 = 'vpc-0a1b2c3d4e5f60003';
 const VPC4 = 'vpc-0a1b2c3d4e5f60004';
@@ -115,16 +114,7 @@ test('a malformed --filter is a usage error', async () => {
 });
 
 /** Run in-process with a stdout that says it is a terminal. */
-async function onTerminal(args: string[], extraEnv: Record<string, string>) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
-  const stderr = new PassThrough();
-  let out = '';
-  let errOut = '';
-  stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  stderr.on('data', (c: Buffer) => { errOut += c.toString(); });
-  const code = await run(args, { stdin: new PassThrough(), stdout, stderr, env: { ...env, ...extraEnv } });
-  return { code, stdout: out, stderr: errOut };
-}
+const onTerminal = (args: string[], extraEnv: Record<string, string>) => runInProcess(args, { ...env, ...extraEnv }, { terminal: true });
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');

@@ -1,4 +1,5 @@
 // needs: openssl
+// tier: slow (256 MiB and more through the relay: left out of npm run test:fast)
 // relay() keeps memory bounded whatever either side does, and is exact to the last byte: a
 // stalled endpoint pauses the local reader, a slow local reader pauses the WebSocket, and
 // 64 MiB each way at once arrive with equal SHA-256. Bounds are on buffered bytes, not time.

@@ -1,4 +1,5 @@
 // needs: openssl
+// tier: slow (384 MiB through the relay to stalled readers: left out of npm run test:fast)
 /**
  * The EICE endpoint's relay on its own, over real TLS and WebSockets to a TCP target we control
  * (the sandbox's sshd cannot echo): bytes arrive intact both ways in frames of at most 64 KiB,

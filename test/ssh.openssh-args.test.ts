@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApiRecorder, type ApiRecorder } from './helpers/api-recorder.js';
+import { runInProcess } from './helpers/run-in-process.js';
 import { runEic, useSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh parses as OpenSSH does (sandbox)', () => {
@@ -110,7 +111,7 @@ describe('eic ssh, eic cp and eic tunnel check what they can before any AWS call
   for (const [what, args, message] of refused) {
     it(`${what}: a usage line, no AWS call, no tunnel`, async () => {
       const before = cli.sb.tunnelRequests();
-      const r = await runEic(args, env);
+      const r = await runInProcess(args, env); // what the command line decides: no process needed
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /unexpected error|please report/);

@@ -1,4 +1,5 @@
 // needs: openssl sshd
+// tier: slow (96 MiB through eic ssh and a reader paced by the clock: left out of npm run test:fast)
 /**
  * `eic ssh <target> -- command` with a lot of output, as a real process against the sandbox:
  * every byte intact (SHA-256) whether stdout is a pipe or a file, and a slow reader of the

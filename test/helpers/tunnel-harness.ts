@@ -155,12 +155,25 @@ export function useSandboxCli(opts: { pin?: boolean } = {}): SandboxCli {
   return cli;
 }
 
+export interface KeyedSandbox { sb: Sandbox; kit: SshClientKit; home: { home: string; cleanup(): void }; id: string; close(): Promise<void> }
+
+/**
+ * startKeyedSandbox() for the enclosing suite (or file): started before its tests and closed
+ * after them; its fields are there from the first test on.
+ */
+export function useKeyedSandbox(): KeyedSandbox {
+  const keyed = {} as KeyedSandbox;
+  before(async () => { Object.assign(keyed, await startKeyedSandbox()); });
+  after(async () => { await keyed.close?.(); });
+  return keyed;
+}
+
 /**
  * A sandbox of a test file's own with the real sshd (no key pushed except by eic), a client key
  * pair made now, and a clean HOME whose ~/.ssh/id_ed25519.pub is that key's public half: what
  * `--push-key` finds by default. `close()` undoes it all.
  */
-export async function startKeyedSandbox(): Promise<{ sb: Sandbox; kit: SshClientKit; home: { home: string; cleanup(): void }; id: string; close(): Promise<void> }> {
+export async function startKeyedSandbox(): Promise<KeyedSandbox> {
   const sb = await startSandbox({ requireSshd: true });
   const kit = sshClientKit(sb);
   const home = tempHome();
