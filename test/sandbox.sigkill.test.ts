@@ -67,11 +67,13 @@ describe('eic sandbox leaves nothing behind', () => {
     const dead = spawnSync('true');
     assert.equal(dead.status, 0);
     const stale = mkdtempSync(join('/run', 'eic-sandbox-'));
-    writeFileSync(join(stale, 'owner'), `${dead.pid} 1\n`);
     writeFileSync(join(stale, 'sshd_config'), '# left behind\n');
     // Stands for an sshd that outlived its sandbox: its command line names the directory.
     const orphan = spawn('sh', ['-c', 'sleep 300; :', join(stale, 'sshd_config')], { stdio: 'ignore', detached: true });
     await until(() => pgrep(stale).includes(orphan.pid!), 'the orphan to run');
+    // Its dead owner last: a directory without one is left alone, so a sandbox that another test
+    // file starts meanwhile cannot reap it (and kill the orphan) before it was seen running.
+    writeFileSync(join(stale, 'owner'), `${dead.pid} 1\n`);
     const home = mkdtempSync(join(tmpdir(), 'eic-reap-'));
     const envFile = join(home, 'env');
     const sb = startSandbox(envFile);
