@@ -11,16 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { describe, it } from 'node:test';
 import { eicBin } from './helpers/paths.js';
-import { tempHome } from './helpers/tunnel-harness.js';
-import { tmuxTerminal } from './helpers/tmux-terminal.js';
+import { useSandboxTerminal } from './helpers/tmux-terminal.js';
 
 describe('eic ssh escape sequences in tmux (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  const { tmux, pane, waitFor, waitForPane, startScript, startSession, ended: exited, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 50, scrollback: true });
+  const { cli, tmux, pane, waitFor, waitForPane, startScript, startSession, ended: exited } = useSandboxTerminal({ rows: 50, scrollback: true });
   /** Type text as literal keys (no key-name lookup), then optionally Enter. */
   const type = (name: string, text: string) => tmux('send-keys', '-t', name, '-l', text);
   const enter = (name: string) => tmux('send-keys', '-t', name, 'Enter');
@@ -29,16 +25,6 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
   const waitForPrompts = (name: string, n: number) => waitFor(() => prompts(name) >= n, () => `prompt #${n}; pane:\n${pane(name)}`);
   /** A tmux session running an interactive bash with job control, for ~^Z and fg. */
   const startInteractive = (name: string) => startScript(name, 'exec bash --noprofile --norc -i', { PS1: 'local> ' });
-
-  before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-  });
-  after(async () => {
-    killServer();
-    await sb.close();
-    home.cleanup();
-  });
 
   it('~? lists the escapes, ~~ sends one ~, ~. disconnects with 255 and restores the terminal', async () => {
     const files = startSession('esc');
@@ -77,19 +63,19 @@ describe('eic ssh escape sequences in tmux (sandbox)', () => {
     type('esc', '.');
     await waitFor(() => exited(files), () => `eic to exit after ~.; pane:\n${pane('esc')}`);
     assert.equal(readFileSync(files.status, 'utf8').trim(), '255');
-    assert.match(pane('esc'), new RegExp(`Connection to ${sb.env.EIC_SANDBOX_INSTANCE} closed\\.`));
+    assert.match(pane('esc'), new RegExp(`Connection to ${cli.sb.env.EIC_SANDBOX_INSTANCE} closed\\.`));
     assert.equal(readFileSync(files.after, 'utf8'), readFileSync(files.before, 'utf8'));
   });
 
   it('~^Z suspends eic into the local shell\'s job control, and fg resumes the session in raw mode', async () => {
     startInteractive('susp');
     await waitForPane('susp', /^local> $/m, 'the local prompt');
-    const before = join(home.home, 'susp.before');
-    const afterFile = join(home.home, 'susp.after');
+    const before = join(cli.home.home, 'susp.before');
+    const afterFile = join(cli.home.home, 'susp.after');
     // One command per line: a list would go on to its next command as soon as eic stops.
     type('susp', `stty -a > ${before}`);
     enter('susp');
-    type('susp', `'${process.execPath}' '${eicBin}' ssh ${sb.env.EIC_SANDBOX_INSTANCE}`);
+    type('susp', `'${process.execPath}' '${eicBin}' ssh ${cli.sb.env.EIC_SANDBOX_INSTANCE}`);
     enter('susp');
     await waitForPrompts('susp', 1);
     const tty = tmux('display-message', '-p', '-t', 'susp', '#{pane_tty}').trim();

@@ -7,48 +7,33 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, runEic, tempHome } from './helpers/tunnel-harness.js';
+import { before, describe, it } from 'node:test';
+import { runEic, useSandboxCli } from './helpers/tunnel-harness.js';
 
 describe('eic ssh -i with --push and the key validity window (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  let env: NodeJS.ProcessEnv;
-  let id: string;
-  let keyPath: string;
-  let shortLivedKey: string;
   let skewMs = 0; // how far the sandbox's clock is ahead of ours
+  const cli = useSandboxCli({ sandbox: { now: () => Date.now() + skewMs } });
+  const key = (name: string) => join(cli.home.home, name);
 
-  before(async () => {
-    sb = await startSandbox({ requireSshd: true, now: () => Date.now() + skewMs });
-    home = tempHome();
-    env = eicEnv(sb, home.home, { EIC_KNOWN_HOSTS: join(home.home, 'known_hosts') });
-    id = sb.env.EIC_SANDBOX_INSTANCE;
-    keyPath = join(home.home, 'id_ed25519');
-    shortLivedKey = join(home.home, 'id_short');
-    for (const path of [keyPath, shortLivedKey]) {
-      const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path]);
+  before(() => {
+    for (const name of ['id_ed25519', 'id_short']) {
+      const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key(name)]);
       assert.equal(gen.status, 0, String(gen.stderr));
     }
   });
-  after(async () => {
-    await sb.close();
-    home.cleanup();
-  });
 
   it('uses the -i key right after --push', async () => {
-    const r = await runEic(['ssh', id, '-i', keyPath, '--push', '--', 'echo pushed'], env);
+    const r = await runEic(['ssh', cli.id, '-i', key('id_ed25519'), '--push', '--', 'echo pushed'], cli.env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'pushed\n');
   });
 
   it('refuses the key once its window has passed, saying why', async () => {
-    const pushed = await runEic(['ssh', id, '-i', shortLivedKey, '--push', '--', 'echo inside'], env);
+    const pushed = await runEic(['ssh', cli.id, '-i', key('id_short'), '--push', '--', 'echo inside'], cli.env);
     assert.equal(pushed.code, 0, pushed.stderr);
     assert.equal(pushed.stdout.toString(), 'inside\n');
-    skewMs += (sb.config.keyValiditySeconds + 1) * 1000;
-    const r = await runEic(['ssh', id, '-i', shortLivedKey, '--', 'echo never'], env);
+    skewMs += (cli.sb.config.keyValiditySeconds + 1) * 1000;
+    const r = await runEic(['ssh', cli.id, '-i', key('id_short'), '--', 'echo never'], cli.env);
     assert.equal(r.code, 255, r.stderr);
     assert.equal(r.stdout.length, 0);
     assert.match(r.stderr, /^eic: permission denied for ec2-user \(publickey\)/m);
@@ -56,7 +41,7 @@ describe('eic ssh -i with --push and the key validity window (sandbox)', () => {
   });
 
   it('refuses --push without -i', async () => {
-    const r = await runEic(['ssh', id, '--push', '--', 'true'], env);
+    const r = await runEic(['ssh', cli.id, '--push', '--', 'true'], cli.env);
     assert.equal(r.code, 255);
     assert.match(r.stderr, /--push pushes the -i key/);
   });

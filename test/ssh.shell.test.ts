@@ -9,26 +9,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { tempHome } from './helpers/tunnel-harness.js';
-import { tmuxTerminal } from './helpers/tmux-terminal.js';
+import { describe, it } from 'node:test';
+import { useSandboxTerminal } from './helpers/tmux-terminal.js';
 import { runsUnder } from './helpers/processes.js';
 
 describe('eic ssh interactive shell in tmux (sandbox)', () => {
-  let sb: Sandbox;
-  let home: { home: string; cleanup(): void };
-  const { tmux, pane, waitFor, waitForPane, startSession, ended, killServer } = tmuxTerminal(() => ({ sb, home: home.home }), { rows: 40 });
-
-  before(async () => {
-    sb = await startSandbox({ requireSshd: true });
-    home = tempHome();
-  });
-  after(async () => {
-    killServer();
-    await sb.close();
-    home.cleanup();
-  });
+  const { cli, tmux, pane, waitFor, waitForPane, startSession, ended } = useSandboxTerminal({ rows: 40 });
 
   it('gives a prompt, follows resizes, and restores the terminal on exit', async () => {
     const files = startSession('shell');
@@ -52,9 +38,9 @@ describe('eic ssh interactive shell in tmux (sandbox)', () => {
     assert.ok(resized, `the remote pty did not follow the resize; pane:\n${pane('shell')}`);
     // Ctrl-C is a byte for the remote side in raw mode: it interrupts the remote command, not eic.
     tmux('send-keys', '-t', 'shell', 'clear; sleep 300', 'Enter');
-    await waitFor(() => runsUnder(sb.dir, ['sleep', '300']), 'the remote sleep to start');
+    await waitFor(() => runsUnder(cli.sb.dir, ['sleep', '300']), 'the remote sleep to start');
     tmux('send-keys', '-t', 'shell', 'C-c');
-    await waitFor(() => !runsUnder(sb.dir, ['sleep', '300']), () => `the remote sleep to end on ^C; pane:\n${pane('shell')}`);
+    await waitFor(() => !runsUnder(cli.sb.dir, ['sleep', '300']), () => `the remote sleep to end on ^C; pane:\n${pane('shell')}`);
     tmux('send-keys', '-t', 'shell', 'echo "after-sleep=$?"', 'Enter');
     await waitForPane('shell', /^after-sleep=130$/m, 'the remote sleep to be interrupted');
     tmux('send-keys', '-t', 'shell', 'exit', 'Enter');

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
-import { eicEnv } from './tunnel-harness.js';
+import { after } from 'node:test';
+import { eicEnv, useSandboxCli, type SandboxCli } from './tunnel-harness.js';
 
 export interface SessionFiles { before: string; after: string; status: string }
 
@@ -65,4 +66,15 @@ exec sleep 600`);
 
   const killServer = () => { spawnSync('tmux', ['-S', join(ctx().home, 'tmux.sock'), 'kill-server']); };
   return { tmux, pane, waitFor, waitForPane, startScript, startSession, ended, killServer };
+}
+
+/**
+ * useSandboxCli() and a tmux terminal in its HOME, for the enclosing suite. The tmux server is
+ * stopped first (its socket is in that HOME), then the sandbox and the HOME go.
+ */
+export function useSandboxTerminal(opts: TerminalOptions): { cli: SandboxCli } & ReturnType<typeof tmuxTerminal> {
+  after(() => term.killServer());
+  const cli = useSandboxCli();
+  const term = tmuxTerminal(() => ({ sb: cli.sb, home: cli.home.home }), opts);
+  return { cli, ...term };
 }

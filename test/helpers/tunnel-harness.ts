@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { EC2InstanceConnectClient, SendSSHPublicKeyCommand } from '@aws-sdk/client-ec2-instance-connect';
 import { removeTree } from '../../src/remove-tree.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { eicBin } from './paths.js';
 import { finished, spawnEic, type Finished } from './run-eic.js';
 
@@ -127,13 +127,20 @@ export async function sha256(data: Buffer): Promise<string> {
 
 export interface SandboxCli { sb: Sandbox; home: { home: string; cleanup(): void }; id: string; env: NodeJS.ProcessEnv; knownHosts: string }
 
+export interface SandboxCliOptions {
+  /** Record the demo instance's host key first, so first contact prints nothing. */
+  pin?: boolean;
+  /** More for startSandbox (a clock, a config …); the real sshd is always required. */
+  sandbox?: SandboxOptions;
+}
+
 /**
  * What a test of eic as a real process needs: a sandbox with the real sshd, a clean HOME, eic's
  * environment with a known-hosts file of its own, and the sandbox's demo instance. With `pin`,
  * that instance's host key is recorded first, so first contact prints nothing.
  */
-export async function startSandboxCli(opts: { pin?: boolean } = {}): Promise<SandboxCli> {
-  const sb = await startSandbox({ requireSshd: true });
+export async function startSandboxCli(opts: SandboxCliOptions = {}): Promise<SandboxCli> {
+  const sb = await startSandbox({ ...opts.sandbox, requireSshd: true });
   const home = tempHome();
   const id = sb.env.EIC_SANDBOX_INSTANCE;
   const knownHosts = join(home.home, 'known_hosts');
@@ -145,7 +152,7 @@ export async function startSandboxCli(opts: { pin?: boolean } = {}): Promise<San
  * startSandboxCli() for the enclosing suite: started before its tests (ahead of the suite's own
  * before hooks) and closed after them. Its fields are there from the first test on.
  */
-export function useSandboxCli(opts: { pin?: boolean } = {}): SandboxCli {
+export function useSandboxCli(opts: SandboxCliOptions = {}): SandboxCli {
   const cli = {} as SandboxCli;
   before(async () => { Object.assign(cli, await startSandboxCli(opts)); });
   after(async () => {
