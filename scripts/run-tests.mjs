@@ -63,7 +63,10 @@ const logDir = mkdtempSync(join(tmpdir(), 'eic-test-run-'));
 const skipLog = join(logDir, 'skips.jsonl');
 try {
   if (runnable.length > 0) {
-    const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...runnable.map((f) => join(dir, f))],
+    // Two files at a time (CI's setting). The fast tier's files wait more than they compute
+    // (sessions, timeouts, tmux), so it runs three to keep two cores busy.
+    const concurrency = fast ? 3 : 2;
+    const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=240000', ...runnable.map((f) => join(dir, f))],
       { stdio: 'inherit', env: { ...process.env, EIC_TEST_SKIP_LOG: skipLog, EIC_SSH_SYSTEM_CONFIG: '/dev/null' } });
     status = r.status ?? 1;
   }
