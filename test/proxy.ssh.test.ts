@@ -3,31 +3,17 @@
 // commands run, targets by id and by Name, several sessions at once (64 MiB each way intact is
 // tunnel.bulk-integrity's, in the slow tier);
 // a tunnel the endpoint closes with 1011 is explained on ssh's stderr.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, proxyCommand, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, proxyCommand, useKeyedSandbox, type Finished } from './helpers/tunnel-harness.js';
 
-let sb: Sandbox;
-let kit: SshClientKit;
-let home: ReturnType<typeof tempHome>;
-
-before(async () => {
-  sb = await startSandbox({ requireSshd: true });
-  kit = sshClientKit(sb);
-  home = tempHome();
-});
-after(async () => {
-  kit?.cleanup();
-  home?.cleanup();
-  await sb?.close();
-});
+const k = useKeyedSandbox();
 
 /** ssh through `eic proxy` as ec2-user@target, running `command` with `input` on its stdin. */
 async function sshVia(target: string, instanceId: string, command: string, input?: Buffer): Promise<Finished> {
-  const child = spawn('ssh', [...kit.sshOptions(instanceId), '-o', `ProxyCommand=${proxyCommand()}`, `ec2-user@${target}`, command], {
-    env: eicEnv(sb, home.home), stdio: ['pipe', 'pipe', 'pipe'],
+  const child = spawn('ssh', [...k.kit.sshOptions(instanceId), '-o', `ProxyCommand=${proxyCommand()}`, `ec2-user@${target}`, command], {
+    env: eicEnv(k.sb, k.home.home), stdio: ['pipe', 'pipe', 'pipe'],
   });
   const done = finished(child);
   child.stdin!.end(input);
@@ -35,22 +21,22 @@ async function sshVia(target: string, instanceId: string, command: string, input
 }
 
 test('ssh with ProxyCommand eic proxy runs a command on the instance, by id and by Name tag', async () => {
-  const id = sb.env.EIC_SANDBOX_INSTANCE;
-  await kit.push(id);
+  const id = k.sb.env.EIC_SANDBOX_INSTANCE;
+  await k.kit.push(id);
   const byId = await sshVia(id, id, 'echo hello from $(id -un)');
   assert.equal(byId.code, 0, byId.stderr);
   assert.equal(byId.stdout.toString(), 'hello from ec2-user\n');
   assert.equal(byId.stderr, '', 'eic proxy is silent on stderr without -v');
 
-  const name = sb.config.instances.find((i) => i.id === id)!.name!;
+  const name = k.sb.config.instances.find((i) => i.id === id)!.name!;
   const byName = await sshVia(name, id, 'echo $((6 * 7))');
   assert.equal(byName.code, 0, byName.stderr);
   assert.equal(byName.stdout.toString(), '42\n');
 });
 
 test('several ssh sessions through eic proxy at once, each with its own tunnel', async () => {
-  const id = sb.env.EIC_SANDBOX_INSTANCE;
-  await kit.push(id);
+  const id = k.sb.env.EIC_SANDBOX_INSTANCE;
+  await k.kit.push(id);
   const runs = await Promise.all([1, 2, 3, 4].map((n) => sshVia(id, id, `sleep 0.5; echo session ${n}`)));
   runs.forEach((r, i) => {
     assert.equal(r.code, 0, r.stderr);
@@ -59,10 +45,10 @@ test('several ssh sessions through eic proxy at once, each with its own tunnel',
 });
 
 test('a tunnel closed with 1011 "Unable to connect to target": ssh shows eic\'s line with the reason, before its own', async () => {
-  const id = sb.env.EIC_SANDBOX_INSTANCE;
+  const id = k.sb.env.EIC_SANDBOX_INSTANCE;
   // Nothing listens on 3389 on the sandbox instance: the endpoint opens the tunnel and closes it.
-  const child = spawn('ssh', [...kit.sshOptions(id), '-p', '3389', '-o', `ProxyCommand=${proxyCommand()}`, `ec2-user@${id}`, 'true'], {
-    env: eicEnv(sb, home.home), stdio: ['pipe', 'pipe', 'pipe'],
+  const child = spawn('ssh', [...k.kit.sshOptions(id), '-p', '3389', '-o', `ProxyCommand=${proxyCommand()}`, `ec2-user@${id}`, 'true'], {
+    env: eicEnv(k.sb, k.home.home), stdio: ['pipe', 'pipe', 'pipe'],
   });
   const done = finished(child);
   child.stdin!.end();

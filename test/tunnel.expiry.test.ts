@@ -6,29 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { eicEnv, finished, listeningPort, spawnEic, sshClientKit, tempHome, type Finished, type SshClientKit } from './helpers/tunnel-harness.js';
+import { test } from 'node:test';
+import { eicEnv, finished, listeningPort, spawnEic, useKeyedSandbox, type Finished } from './helpers/tunnel-harness.js';
 
-let sb: Sandbox;
-let kit: SshClientKit;
-let home: ReturnType<typeof tempHome>;
-let id: string;
-
-before(async () => {
-  sb = await startSandbox({ requireSshd: true });
-  kit = sshClientKit(sb);
-  home = tempHome();
-  id = sb.env.EIC_SANDBOX_INSTANCE;
-});
-after(async () => {
-  kit?.cleanup();
-  home?.cleanup();
-  await sb?.close();
-});
+const k = useKeyedSandbox();
 
 async function startTunnel(args: string[]) {
-  const child = spawnEic(['tunnel', id, '--local-port', '0', ...args], eicEnv(sb, home.home));
+  const child = spawnEic(['tunnel', k.id, '--local-port', '0', ...args], eicEnv(k.sb, k.home.home));
   const done = finished(child);
   let err = '';
   const waiters = new Set<() => void>();
@@ -45,8 +29,8 @@ async function startTunnel(args: string[]) {
 }
 
 async function ssh(port: number, command: string): Promise<Finished> {
-  await kit.push(id);
-  const child = spawn('ssh', [...kit.sshOptions(id), '-p', String(port), 'ec2-user@127.0.0.1', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  await k.kit.push(k.id);
+  const child = spawn('ssh', [...k.kit.sshOptions(k.id), '-p', String(port), 'ec2-user@127.0.0.1', command], { stdio: ['pipe', 'pipe', 'pipe'] });
   const done = finished(child);
   child.stdin!.end();
   return done;
@@ -81,7 +65,7 @@ test('a dropped tunnel ends only its connection; the next one works', async () =
   const t = await startTunnel([]);
   try {
     // Cut the first tunnel once 64 kB went to the client: during the output below.
-    sb.faults.set('*', { kind: 'drop', afterBytes: 64_000 }, { once: true });
+    k.sb.faults.set('*', { kind: 'drop', afterBytes: 64_000 }, { once: true });
     const cut = await ssh(t.port, 'head -c 2000000 /dev/zero');
     assert.equal(cut.code, 255, cut.stderr);
     assert.ok(cut.stdout.length < 2_000_000, `got ${cut.stdout.length} bytes`);
@@ -90,7 +74,7 @@ test('a dropped tunnel ends only its connection; the next one works', async () =
     assert.equal(next.code, 0, next.stderr);
     assert.equal(next.stdout.toString().trim(), '2000000');
   } finally {
-    sb.faults.clear();
+    k.sb.faults.clear();
     t.child.kill('SIGTERM');
     assert.equal((await t.done).code, 143);
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UNABLE_TO_CONNECT } from '../src/eice.js';
 import { finished, listeningPort, runEic, spawnEic, useSandboxCli } from './helpers/tunnel-harness.js';
+import { until } from './helpers/until.js';
 
 const WEB_HTTPS = 'sg-044300000000000a1';
 const EICE_SG = 'sg-0e1ce0000000000a1';
@@ -51,10 +52,10 @@ describe('"Unable to connect to target" explained (sandbox)', () => {
       const sock = connect(port, '127.0.0.1');
       sock.on('error', () => {});
       await new Promise((r) => sock.once('close', r));
-      while (!err.includes(COMMAND)) {
+      await until(() => {
         assert.equal(child.exitCode, null, err);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+        return err.includes(COMMAND);
+      }, () => `the suggested command on stderr: ${err}`);
       assert.match(err, /warning: connection 1 failed: tunnel closed by the endpoint: Unable to connect to target/);
       assert.equal(child.exitCode, null, 'still listening');
     } finally {
