@@ -1,44 +1,30 @@
 // needs: openssl sshd
 // `eic proxy`'s contract with ssh: tunnel bytes only on stdout, stdin EOF ends the tunnel and
 // exits 0, a tunnel failure exits 255 with its reason, and a terminal on stdin is refused.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { Fault } from '../src/sandbox/faults.js';
 import { eicBin } from './helpers/paths.js';
-import { eicEnv, finished, runEic, spawnEic, tempHome } from './helpers/tunnel-harness.js';
+import { eicEnv, finished, runEic, spawnEic, useSandboxCli } from './helpers/tunnel-harness.js';
 import { until } from './helpers/until.js';
 
-let sb: Sandbox;
-let home: ReturnType<typeof tempHome>;
-let id: string;
-let endpointId: string;
-
-before(async () => {
-  sb = await startSandbox({ requireSshd: true });
-  home = tempHome();
-  id = sb.env.EIC_SANDBOX_INSTANCE;
-  endpointId = sb.config.endpoints[0].id;
-});
-after(async () => {
-  home?.cleanup();
-  await sb?.close();
-});
+const cli = useSandboxCli();
+const endpointId = () => cli.sb.config.endpoints[0].id;
 
 async function tunnelsGone(): Promise<void> {
-  await until(() => sb.activeTunnels(endpointId) === 0, () => `the endpoint's tunnels to close (${sb.activeTunnels(endpointId)} open)`);
+  await until(() => cli.sb.activeTunnels(endpointId()) === 0, () => `the endpoint's tunnels to close (${cli.sb.activeTunnels(endpointId())} open)`);
 }
 
 test('stdout carries the instance\'s bytes only; stdin EOF ends the tunnel and eic exits 0', async () => {
-  const child = spawnEic(['proxy', id, '22'], eicEnv(sb, home.home));
+  const child = spawnEic(['proxy', cli.id, '22'], eicEnv(cli.sb, cli.home.home));
   const done = finished(child);
   // Wait for sshd's banner: the tunnel is up and relaying.
   await new Promise<void>((resolve) => {
     let seen = '';
     child.stdout!.on('data', (c: Buffer) => { seen += c.toString('latin1'); if (seen.includes('\n')) resolve(); });
   });
-  assert.equal(sb.activeTunnels(endpointId), 1);
+  assert.equal(cli.sb.activeTunnels(endpointId()), 1);
   child.stdin!.end();
   const r = await done;
   assert.equal(r.code, 0, r.stderr);
@@ -48,7 +34,7 @@ test('stdout carries the instance\'s bytes only; stdin EOF ends the tunnel and e
 });
 
 test('-v writes diagnostics to stderr, never stdout, with no secrets in them', async () => {
-  const r = await runEic(['proxy', '-v', id], eicEnv(sb, home.home));
+  const r = await runEic(['proxy', '-v', cli.id], eicEnv(cli.sb, cli.home.home));
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout.toString('latin1'), /debug|eice-/);
   assert.match(r.stderr, /debug: endpoint eice-[0-9a-f]+ \(create-complete\)/);
@@ -66,8 +52,8 @@ const failures: Array<{ name: string; fault: Fault; message: RegExp }> = [
 
 for (const f of failures) {
   test(`a tunnel error exits 255 with the reason: ${f.name}`, async () => {
-    sb.faults.set(endpointId, f.fault, { once: true });
-    const child = spawnEic(['proxy', id], eicEnv(sb, home.home));
+    cli.sb.faults.set(endpointId(), f.fault, { once: true });
+    const child = spawnEic(['proxy', cli.id], eicEnv(cli.sb, cli.home.home));
     const done = finished(child); // stdin stays open: the tunnel's end must end eic by itself
     const r = await done;
     child.stdin!.destroy();
@@ -80,8 +66,8 @@ for (const f of failures) {
 }
 
 test('the instance closing the tunnel normally (1000) ends eic with 0 while stdin is still open', async () => {
-  sb.faults.set(endpointId, { kind: 'close-after', bytes: 5, code: 1000, reason: '' }, { once: true });
-  const child = spawnEic(['proxy', id], eicEnv(sb, home.home));
+  cli.sb.faults.set(endpointId(), { kind: 'close-after', bytes: 5, code: 1000, reason: '' }, { once: true });
+  const child = spawnEic(['proxy', cli.id], eicEnv(cli.sb, cli.home.home));
   const r = await finished(child);
   child.stdin!.destroy();
   assert.equal(r.code, 0, r.stderr);
@@ -89,7 +75,7 @@ test('the instance closing the tunnel normally (1000) ends eic with 0 while stdi
 });
 
 test('--max-tunnel-duration is signed into the URL: the endpoint ends the tunnel then, and eic exits 255 saying why', async () => {
-  const child = spawnEic(['proxy', id, '--max-tunnel-duration', '1'], eicEnv(sb, home.home));
+  const child = spawnEic(['proxy', cli.id, '--max-tunnel-duration', '1'], eicEnv(cli.sb, cli.home.home));
   const r = await finished(child);
   child.stdin!.destroy();
   assert.equal(r.code, 255, r.stderr);
@@ -98,20 +84,20 @@ test('--max-tunnel-duration is signed into the URL: the endpoint ends the tunnel
 });
 
 test('the instance port being closed (Unable to connect to target) exits 255 with that reason', async () => {
-  const r = await runEic(['proxy', id, '3389'], eicEnv(sb, home.home));
+  const r = await runEic(['proxy', cli.id, '3389'], eicEnv(cli.sb, cli.home.home));
   assert.equal(r.code, 255, r.stderr);
   assert.match(r.stderr, /Unable to connect to target/);
 });
 
 test('a terminal on stdin is refused with a one-line hint naming the ssh_config line', async () => {
   // script(1) runs eic on a pseudo-terminal.
-  const cmd = `${process.execPath} ${eicBin} proxy ${id} 22`;
-  const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: eicEnv(sb, home.home), stdio: ['pipe', 'pipe', 'pipe'] });
+  const cmd = `${process.execPath} ${eicBin} proxy ${cli.id} 22`;
+  const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: eicEnv(cli.sb, cli.home.home), stdio: ['pipe', 'pipe', 'pipe'] });
   const done = finished(child);
   const r = await done;
   child.stdin!.destroy();
   const out = r.stdout.toString().replace(/\r/g, '');
   assert.equal(r.code, 255, out);
   assert.match(out, /eic: eic proxy is meant to be run by ssh, not from a terminal \(add "ProxyCommand eic proxy %h %p" to a Host block in ~\/\.ssh\/config/);
-  assert.equal(sb.activeTunnels(endpointId), 0, 'no tunnel was opened');
+  assert.equal(cli.sb.activeTunnels(endpointId()), 0, 'no tunnel was opened');
 });

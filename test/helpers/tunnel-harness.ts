@@ -150,7 +150,9 @@ export async function startSandboxCli(opts: SandboxCliOptions = {}): Promise<San
 
 /**
  * startSandboxCli() for the enclosing suite: started before its tests (ahead of the suite's own
- * before hooks) and closed after them. Its fields are there from the first test on.
+ * before hooks) and closed after them. Its fields are there from the first test on. At a
+ * file's top level Node 20 starts each before hook as it is registered, not one after the
+ * other: a file with set-up of its own on top of this one puts its tests in a describe.
  */
 export function useSandboxCli(opts: SandboxCliOptions = {}): SandboxCli {
   const cli = {} as SandboxCli;
@@ -166,7 +168,8 @@ export interface KeyedSandbox { sb: Sandbox; kit: SshClientKit; home: { home: st
 
 /**
  * startKeyedSandbox() for the enclosing suite (or file): started before its tests and closed
- * after them; its fields are there from the first test on.
+ * after them; its fields are there from the first test on (see useSandboxCli on set-up of a
+ * file's own).
  */
 export function useKeyedSandbox(): KeyedSandbox {
   const keyed = {} as KeyedSandbox;
