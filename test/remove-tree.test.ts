@@ -30,7 +30,7 @@ test('a directory another process keeps writing into is removed once the writes 
   const dir = mkdtempSync(join(tmpdir(), 'eic-remove-tree-'));
   mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
   writeFileSync(join(dir, 'sub', 'deeper', 'file'), 'x');
-  const writer = spawn(process.execPath, ['-e', WRITER, dir, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writer = spawn(process.execPath, ['-e', WRITER, dir, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   writer.stdout.on('data', (d: Buffer) => { out += d; });
   await until(() => existsSync(dir) && readdirSync(dir).length >= 3, 'the writer\'s first files', { everyMs: 5 });
