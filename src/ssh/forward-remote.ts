@@ -26,7 +26,7 @@ export function parseRemoteForward(spec: string): RemoteForwardSpec {
 export interface RemoteForward { spec: RemoteForwardSpec; port: number }
 
 /** How long to wait before asking again for a listener the server still holds (the nth time). */
-export const restoreBackoffMs = (n: number): number => Math.min(250 * 2 ** (n - 1), 30_000);
+const restoreBackoffMs = (n: number): number => Math.min(250 * 2 ** (n - 1), 30_000);
 
 /**
  * Ask sshd for each listener and serve what comes back. A refused request is a warning, as in
@@ -35,8 +35,7 @@ export const restoreBackoffMs = (n: number): number => Math.min(250 * 2 ** (n - 
  * background while the connection lasts: the old session may hold the port on the server until
  * sshd sees it end.
  */
-export async function startRemoteForwards(client: Client, specs: RemoteForwardSpec[], logger: Logger,
-  restore?: { backoffMs: (n: number) => number }): Promise<RemoteForward[]> {
+export async function startRemoteForwards(client: Client, specs: RemoteForwardSpec[], logger: Logger, restore = false): Promise<RemoteForward[]> {
   if (specs.length === 0) return [];
   const byPort = new Map<number, RemoteForwardSpec>();
   client.on('tcp connection', (info, accept, reject) => {
@@ -62,7 +61,7 @@ export async function startRemoteForwards(client: Client, specs: RemoteForwardSp
   for (const spec of specs) {
     const port = await requestListener(client, spec, logger.warn);
     if (port === undefined) {
-      if (restore) retryListener(client, spec, logger, restore.backoffMs, (bound) => byPort.set(bound, spec));
+      if (restore) retryListener(client, spec, logger, (bound) => byPort.set(bound, spec));
       continue;
     }
     byPort.set(port, spec);
@@ -85,12 +84,12 @@ function requestListener(client: Client, spec: RemoteForwardSpec, say: (msg: str
 }
 
 /** Ask again, after each wait, until sshd grants the listener or the connection ends. */
-function retryListener(client: Client, spec: RemoteForwardSpec, logger: Logger, backoffMs: (n: number) => number, granted: (port: number) => void): void {
+function retryListener(client: Client, spec: RemoteForwardSpec, logger: Logger, granted: (port: number) => void): void {
   let ended = false;
   client.once('close', () => { ended = true; });
   void (async () => {
     for (let n = 1; !ended; n++) {
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(n)).unref());
+      await new Promise((resolve) => setTimeout(resolve, restoreBackoffMs(n)).unref());
       if (ended) return;
       const port = await requestListener(client, spec, logger.debug);
       if (port !== undefined && !ended) {

@@ -6,7 +6,7 @@
 import { EicError, isEicError } from '../../errors.js';
 import { agentSocket } from '../../ssh/agent.js';
 import { startForwarding, type Forwarding } from '../../ssh/forwarding.js';
-import { restoreBackoffMs, startRemoteForwards } from '../../ssh/forward-remote.js';
+import { startRemoteForwards } from '../../ssh/forward-remote.js';
 import { forwardStdio } from '../../ssh/forward-stdio.js';
 import { joinCommand, runRemote } from '../../ssh/remote.js';
 import { ClientSlot } from '../../ssh/client-slot.js';
@@ -94,8 +94,9 @@ export async function runSsh(input: RunSshInput): Promise<number> {
           connect: async () => {
             const k = opts.identity ? key : await clientKey(opts, io);
             const next = (await connectTarget({ target, key: k.key, push: k.push, osUser, opts, io, logger, agent })).client;
-            // The same ports as before, so whoever uses them on the instance finds them again.
-            await startRemoteForwards(next, remoteForwards.map((f) => ({ ...f.spec, bindPort: f.port })), logger, { backoffMs: restoreBackoffMs });
+            // The same ports as before, so whoever uses them on the instance finds them again;
+            // restore: a refusal is asked again while the old session still holds the port.
+            await startRemoteForwards(next, remoteForwards.map((f) => ({ ...f.spec, bindPort: f.port })), logger, true);
             return next;
           },
         });
