@@ -96,7 +96,6 @@ export function preferredEndpoint(candidates: SdkEndpoint[], instance: { subnetI
  * known: `eic ssh` sends this with DescribeInstances instead of after it, one round trip less.
  * Small: an account has at most a few endpoints per region (one per VPC).
  */
-
 export function usableEndpoints(aws: AwsContext): Promise<SdkEndpoint[]> {
   return describe(aws, { Filters: [STATE_FILTER] });
 }
